@@ -1,0 +1,41 @@
+//! The Quire domain: a guidance resource kept as versioned Markdown in git, with proposals,
+//! reviews, comments and editions stored beside it in the same repository.
+//!
+//! [`Library`] is the hub. It is the only type that touches git, and no git type appears in
+//! its public signatures. Everything it returns is plain data from [`model`].
+//!
+//! ```no_run
+//! use quire_core::{Identity, Library, NewProposal, SectionId};
+//! # fn main() -> quire_core::Result<()> {
+//! let lib = Library::open(std::path::Path::new("library.git"))?;
+//! let me: Identity = "Priya Shah <priya@example.org>".parse()?;
+//! let section = lib.section("assisted-digital", "main")?;
+//! let p = lib.propose(&NewProposal {
+//!     title: "Name a contact for people who cannot get online".into(),
+//!     rationale: "Residents ask who to call.".into(),
+//!     author: me,
+//!     changes: vec![(SectionId::new("assisted-digital")?, section.text + "\nCall us.\n")],
+//!     base: None,
+//! })?;
+//! println!("opened proposal {}", p.number);
+//! # Ok(()) }
+//! ```
+//!
+//! Invariants (see docs/ARCHITECTURE.md): every write ends in one compare-and-swap of one
+//! ref; a crash between that and any follow-up ref update is completed by
+//! [`Library::repair`]; bad input is refused before anything is written.
+
+mod error;
+pub mod ids;
+mod library;
+pub mod manifest;
+pub mod model;
+pub mod proposal_file;
+
+pub use error::{ConflictHunk, ConflictReport, Error, Result, SectionConflict};
+pub use ids::{EditionSlug, Identity, SectionId};
+pub use library::{Library, NewProposal, ProposalFilter, RepairReport, ResourceFiles, MAIN_REF};
+pub use manifest::Manifest;
+pub use model::*;
+pub use proposal_file::ProposalFile;
+pub use quire_prose as prose;

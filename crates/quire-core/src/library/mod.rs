@@ -1,0 +1,341 @@
+//! [`Library`]: one git repository holding the resource, its proposals, comments and
+//! editions. See docs/FORMAT.md for the layout; every write ends in one compare-and-swap
+//! of one ref.
+
+mod comments;
+mod editions;
+mod eventlog;
+mod git;
+mod merge;
+mod proposals;
+mod repair;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use git2::{ErrorCode, Oid, Repository, RepositoryInitOptions};
+
+pub use proposals::{NewProposal, ProposalFilter};
+pub use repair::RepairReport;
+
+use crate::error::{Error, Result};
+use crate::ids::{check_section_text, EditionSlug, Identity, SectionId};
+use crate::manifest::{Manifest, MANIFEST_PATH};
+use crate::model::{CommitId, Section, SectionDiff, SectionSummary};
+
+/// The branch holding the draft of the next edition.
+pub const MAIN_REF: &str = "refs/heads/main";
+
+/// An open Quire library.
+///
+/// A `Library` owns a `git2::Repository` handle and is not `Sync`; open one per thread.
+/// Every method reads the refs afresh, so changes made by other processes are seen at once.
+pub struct Library {
+    repo: Repository,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Library {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Library").field("path", &self.path).finish()
+    }
+}
+
+/// The files of a resource to start a library from: `resource.toml` and
+/// `sections/<id>.md`, as (relative path, bytes).
+pub type ResourceFiles = Vec<(String, Vec<u8>)>;
+
+impl Library {
+    /// Creates a new bare library at `path` from a resource's files and commits them as the
+    /// first version of `main`, authored by `who`. `path` must not exist or be an empty
+    /// directory. Nothing is left behind if the resource is invalid.
+    pub fn init(path: &Path, files: &[(String, Vec<u8>)], who: &Identity) -> Result<Library> {
+        let (manifest_text, manifest, sections) = check_resource(files)?;
+        if path.exists() {
+            let empty = path
+                .read_dir()
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false);
+            if !empty {
+                return Err(Error::AlreadyExists(path.to_path_buf()));
+            }
+        }
+        let mut opts = RepositoryInitOptions::new();
+        opts.bare(true).initial_head("main").mkpath(true);
+        let repo = Repository::init_opts(path, &opts).map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e.message().to_string()),
+        })?;
+        let lib = Library {
+            repo,
+            path: path.to_path_buf(),
+        };
+        let tree = lib.build_tree(&manifest_text, &sections)?;
+        let at = git::now();
+        let sig = git::signature(who, at)?;
+        let msg = git::message(
+            &format!("Start {} from its first text", manifest.title),
+            &format!(
+                "{} sections in {} parts.",
+                sections.len(),
+                manifest.parts.len()
+            ),
+            &[],
+        );
+        let commit = {
+            let tree = lib.repo.find_tree(tree)?;
+            lib.repo.commit(None, &sig, &sig, &msg, &tree, &[])?
+        };
+        match git::cas(&lib.repo, MAIN_REF, commit, None, "quire init")? {
+            git::Cas::Done => Ok(lib),
+            git::Cas::Lost => Err(Error::Contention("another init wrote main first".into())),
+        }
+    }
+
+    /// Opens an existing library (bare or not) and completes any write that a crash
+    /// interrupted (see [`Library::repair`]).
+    pub fn open(path: &Path) -> Result<Library> {
+        let lib = Library::open_no_repair(path)?;
+        lib.repair()?;
+        Ok(lib)
+    }
+
+    /// Opens a library without the repair pass: for read-only tools.
+    pub fn open_no_repair(path: &Path) -> Result<Library> {
+        let repo = Repository::open(path).map_err(|e| Error::NoLibrary {
+            path: path.to_path_buf(),
+            reason: e.message().to_string(),
+        })?;
+        let lib = Library {
+            repo,
+            path: path.to_path_buf(),
+        };
+        let main = git::ref_target(&lib.repo, MAIN_REF)?.ok_or_else(|| Error::NoLibrary {
+            path: path.to_path_buf(),
+            reason: "it has no main branch".into(),
+        })?;
+        if git::read_path(&lib.repo, main, MANIFEST_PATH)?.is_none() {
+            return Err(Error::NoLibrary {
+                path: path.to_path_buf(),
+                reason: format!("main has no {MANIFEST_PATH}"),
+            });
+        }
+        Ok(lib)
+    }
+
+    /// Where the library lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The commit `main` points at now.
+    pub fn main(&self) -> Result<CommitId> {
+        Ok(oid_to_id(self.main_oid()?))
+    }
+
+    fn main_oid(&self) -> Result<Oid> {
+        git::ref_target(&self.repo, MAIN_REF)?
+            .ok_or_else(|| Error::Storage("main has disappeared".into()))
+    }
+
+    /// Resolves a revision spec to a commit: `main` (or `draft`), an edition slug (with or
+    /// without `edition/`), or a commit id (4 to 40 hex digits).
+    pub fn resolve(&self, spec: &str) -> Result<CommitId> {
+        Ok(oid_to_id(self.resolve_oid(spec)?))
+    }
+
+    pub(crate) fn resolve_oid(&self, spec: &str) -> Result<Oid> {
+        let spec = spec.trim();
+        if spec.is_empty() || spec == "main" || spec == "draft" {
+            return self.main_oid();
+        }
+        let unknown = || Error::UnknownRev(crate::ids::printable(spec));
+        let slug = spec.strip_prefix("edition/").unwrap_or(spec);
+        if let Ok(slug) = EditionSlug::new(slug) {
+            if let Some(id) = git::ref_target(&self.repo, &slug.refname())? {
+                let obj = self.repo.find_object(id, None)?;
+                return Ok(obj.peel_to_commit()?.id());
+            }
+        }
+        if (4..=40).contains(&spec.len()) && spec.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return match self.repo.revparse_single(spec) {
+                Ok(obj) => obj.peel_to_commit().map(|c| c.id()).map_err(|_| unknown()),
+                Err(e) if e.code() == ErrorCode::Ambiguous => Err(Error::invalid(
+                    "revision",
+                    format!("'{spec}' is ambiguous; give more digits"),
+                )),
+                Err(_) => Err(unknown()),
+            };
+        }
+        Err(unknown())
+    }
+
+    /// The manifest at a revision.
+    pub fn manifest(&self, at: &str) -> Result<Manifest> {
+        self.manifest_at(self.resolve_oid(at)?)
+    }
+
+    pub(crate) fn manifest_at(&self, commit: Oid) -> Result<Manifest> {
+        let bytes = git::read_path(&self.repo, commit, MANIFEST_PATH)?
+            .ok_or_else(|| Error::Storage(format!("commit {commit} has no {MANIFEST_PATH}")))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Error::Storage(format!("{MANIFEST_PATH} is not UTF-8")))?;
+        Manifest::parse(&text)
+    }
+
+    /// The table of contents at a revision.
+    pub fn sections(&self, at: &str) -> Result<Vec<SectionSummary>> {
+        let commit = self.resolve_oid(at)?;
+        let manifest = self.manifest_at(commit)?;
+        let mut out = Vec::new();
+        for (i, (part, id)) in manifest.sections().enumerate() {
+            let text = self.section_text_at(commit, id)?;
+            out.push(SectionSummary {
+                id: id.clone(),
+                title: title_of(&text, id),
+                part: part.id.clone(),
+                position: i + 1,
+            });
+        }
+        Ok(out)
+    }
+
+    /// One section's text at a revision.
+    pub fn section(&self, id: &str, at: &str) -> Result<Section> {
+        let id = SectionId::new(id)?;
+        let commit = self.resolve_oid(at)?;
+        let manifest = self.manifest_at(commit)?;
+        let part = manifest
+            .sections()
+            .find(|(_, s)| **s == id)
+            .map(|(p, _)| p.id.clone())
+            .ok_or_else(|| Error::UnknownSection(id.to_string()))?;
+        let text = self.section_text_at(commit, &id)?;
+        Ok(Section {
+            title: title_of(&text, &id),
+            id,
+            part,
+            text,
+        })
+    }
+
+    pub(crate) fn section_text_at(&self, commit: Oid, id: &SectionId) -> Result<String> {
+        let bytes = git::read_path(&self.repo, commit, &id.path())?
+            .ok_or_else(|| Error::UnknownSection(id.to_string()))?;
+        String::from_utf8(bytes).map_err(|_| Error::Storage(format!("{} is not UTF-8", id.path())))
+    }
+
+    /// The word diff of every section whose text differs between two revisions (sections
+    /// present on one side only are diffed against an empty text), in the new side's order.
+    pub fn compare(&self, from: &str, to: &str) -> Result<Vec<SectionDiff>> {
+        let a = self.resolve_oid(from)?;
+        let b = self.resolve_oid(to)?;
+        let ma = self.manifest_at(a)?;
+        let mb = self.manifest_at(b)?;
+        let mut ids: Vec<SectionId> = mb.sections().map(|(_, s)| s.clone()).collect();
+        for (_, s) in ma.sections() {
+            if !ids.contains(s) {
+                ids.push(s.clone());
+            }
+        }
+        let mut out = Vec::new();
+        for id in ids {
+            let old = self.section_text_at(a, &id).unwrap_or_default();
+            let new = self.section_text_at(b, &id).unwrap_or_default();
+            if old != new {
+                out.push(section_diff(&id, &old, &new));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes the tree for a manifest (its source text, so comments survive) and section
+    /// texts; returns its id.
+    fn build_tree(&self, manifest_text: &str, sections: &BTreeMap<SectionId, String>) -> Result<Oid> {
+        let mut sections_tb = self.repo.treebuilder(None)?;
+        for (id, text) in sections {
+            let blob = self.repo.blob(text.as_bytes())?;
+            sections_tb.insert(format!("{id}.md"), blob, 0o100644)?;
+        }
+        let sections_tree = sections_tb.write()?;
+        let mut root = self.repo.treebuilder(None)?;
+        let manifest_blob = self.repo.blob(manifest_text.as_bytes())?;
+        root.insert(MANIFEST_PATH, manifest_blob, 0o100644)?;
+        root.insert("sections", sections_tree, 0o040000)?;
+        Ok(root.write()?)
+    }
+
+    /// A tree equal to `base`'s with some section files replaced.
+    pub(crate) fn tree_with(&self, base: Oid, changes: &[(SectionId, String)]) -> Result<Oid> {
+        let base_tree = self.repo.find_commit(base)?.tree()?;
+        let sections = base_tree
+            .get_name("sections")
+            .ok_or_else(|| Error::Storage("the tree has no sections folder".into()))?;
+        let sections_tree = self.repo.find_tree(sections.id())?;
+        let mut tb = self.repo.treebuilder(Some(&sections_tree))?;
+        for (id, text) in changes {
+            let blob = self.repo.blob(text.as_bytes())?;
+            tb.insert(format!("{id}.md"), blob, 0o100644)?;
+        }
+        let new_sections = tb.write()?;
+        let mut root = self.repo.treebuilder(Some(&base_tree))?;
+        root.insert("sections", new_sections, 0o040000)?;
+        Ok(root.write()?)
+    }
+}
+
+/// Checks a resource's files: a valid manifest, one valid section file per listed id, no
+/// stray section files. Returns the manifest and the normalised section texts.
+fn check_resource(
+    files: &[(String, Vec<u8>)],
+) -> Result<(String, Manifest, BTreeMap<SectionId, String>)> {
+    let find = |p: &str| files.iter().find(|(name, _)| name == p).map(|(_, b)| b);
+    let manifest_bytes = find(MANIFEST_PATH)
+        .ok_or_else(|| Error::invalid("resource", format!("it has no {MANIFEST_PATH}")))?;
+    let manifest_text = String::from_utf8(manifest_bytes.clone())
+        .map_err(|_| Error::invalid(MANIFEST_PATH, "it is not valid UTF-8"))?;
+    let manifest = Manifest::parse(&manifest_text)?;
+    let mut sections = BTreeMap::new();
+    for (_, id) in manifest.sections() {
+        let path = id.path();
+        let bytes = find(&path).ok_or_else(|| {
+            Error::invalid("resource", format!("{MANIFEST_PATH} lists '{id}' but {path} is missing"))
+        })?;
+        let text = String::from_utf8(bytes.clone())
+            .map_err(|_| Error::invalid(path.clone(), "it is not valid UTF-8"))?;
+        sections.insert(id.clone(), check_section_text(id, &text)?);
+    }
+    for (name, _) in files {
+        if let Some(stem) = name.strip_prefix("sections/").and_then(|n| n.strip_suffix(".md")) {
+            let listed = SectionId::new(stem).is_ok_and(|id| manifest.contains(&id));
+            if !listed {
+                return Err(Error::invalid(
+                    "resource",
+                    format!("{name} is not listed in {MANIFEST_PATH}"),
+                ));
+            }
+        }
+    }
+    Ok((manifest_text, manifest, sections))
+}
+
+pub(crate) fn oid_to_id(oid: Oid) -> CommitId {
+    CommitId(oid.to_string())
+}
+
+pub(crate) fn id_to_oid(id: &CommitId) -> Result<Oid> {
+    Oid::from_str(&id.0).map_err(|_| Error::Storage(format!("bad commit id '{}'", id.0)))
+}
+
+fn title_of(text: &str, id: &SectionId) -> String {
+    quire_prose::first_heading(text).unwrap_or_else(|| id.to_string())
+}
+
+pub(crate) fn section_diff(id: &SectionId, old: &str, new: &str) -> SectionDiff {
+    let title = if new.is_empty() { old } else { new };
+    SectionDiff {
+        section: id.clone(),
+        title: title_of(title, id),
+        diff: quire_prose::diff(old, new),
+    }
+}

@@ -1,0 +1,506 @@
+//! Proposals: numbers, revisions and their event logs.
+//!
+//! Refs: `refs/proposals/<n>/meta` (the event log, state in `proposal.json`) and
+//! `refs/proposals/<n>/<r>` (revision `r`'s commit). The meta ref is always the deciding
+//! update; revision refs are written after it and recreated by the repair pass if a crash
+//! came between.
+
+use git2::Oid;
+
+use super::eventlog::{Apply, NewEvent};
+use super::{git, id_to_oid, oid_to_id, section_diff, Library};
+use crate::error::{Error, Result};
+use crate::ids::{check_body, check_section_text, check_title, Identity, SectionId};
+use crate::model::{
+    CloseInfo, Comment, Event, Proposal, Review, Revision, RevisionKind, SectionDiff, Status,
+    Verdict,
+};
+
+/// The version written in `proposal.json`.
+pub(crate) const PROPOSAL_VERSION: u32 = 1;
+pub(crate) const PROPOSAL_FILE: &str = "proposal.json";
+
+pub(crate) fn meta_ref(n: u64) -> String {
+    format!("refs/proposals/{n}/meta")
+}
+
+pub(crate) fn revision_ref(n: u64, r: u32) -> String {
+    format!("refs/proposals/{n}/{r}")
+}
+
+/// What a contributor submits to open a proposal.
+#[derive(Debug, Clone)]
+pub struct NewProposal {
+    /// One-line title.
+    pub title: String,
+    /// Why the change helps.
+    pub rationale: String,
+    /// Who proposes it.
+    pub author: Identity,
+    /// The full proposed text of each target section.
+    pub changes: Vec<(SectionId, String)>,
+    /// What to propose against (edition slug, `main`, commit id); `None` means `main`.
+    pub base: Option<String>,
+}
+
+/// Which proposals to list.
+#[derive(Debug, Clone, Default)]
+pub struct ProposalFilter {
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Only those touching this section.
+    pub section: Option<SectionId>,
+}
+
+impl Library {
+    /// Opens a proposal: writes revision 1 on its base, takes the next free number and
+    /// starts its event log. Returns the stored proposal.
+    pub fn propose(&self, req: &NewProposal) -> Result<Proposal> {
+        let title = check_title("title", &req.title)?;
+        let rationale = check_body("rationale", &req.rationale, true)?;
+        let base = match &req.base {
+            Some(b) => self.resolve_oid(b)?,
+            None => self.main_oid()?,
+        };
+        let (changes, sections) = self.check_changes(base, &req.changes)?;
+        let at = git::now();
+        let rev_commit = self.write_revision(base, &changes, &req.author, &title, &rationale)?;
+        let stamp = git::rfc3339(at);
+        let mut proposal = Proposal {
+            version: PROPOSAL_VERSION,
+            number: 0,
+            title,
+            author: req.author.clone(),
+            rationale,
+            sections,
+            status: Status::Open,
+            created: stamp.clone(),
+            updated: stamp.clone(),
+            revisions: vec![Revision {
+                number: 1,
+                commit: oid_to_id(rev_commit),
+                base: oid_to_id(base),
+                author: req.author.clone(),
+                at: stamp,
+                note: String::new(),
+                kind: RevisionKind::Opened,
+            }],
+            reviews: Vec::new(),
+            comments: Vec::new(),
+            merged: None,
+            closed: None,
+        };
+        let number = git::retry("allocating a proposal number", || {
+            let n = self.highest_proposal_number()? + 1;
+            proposal.number = n;
+            let event = NewEvent {
+                kind: "opened",
+                subject: format!("Open proposal {n}: {}", proposal.title),
+                body: proposal.rationale.clone(),
+                trailers: opened_trailers(&proposal),
+            };
+            let commit = self.write_event(PROPOSAL_FILE, &proposal, &event, &req.author, None)?;
+            match git::cas(&self.repo, &meta_ref(n), commit, None, "open proposal")? {
+                git::Cas::Done => Ok(Some(n)),
+                git::Cas::Lost => Ok(None),
+            }
+        })?;
+        self.ensure_revision_ref(number, 1, rev_commit)?;
+        Ok(proposal)
+    }
+
+    /// Checks proposed section texts against a base: known sections, valid text, each one
+    /// a real change. Returns the normalised changes and the section list.
+    fn check_changes(
+        &self,
+        base: Oid,
+        changes: &[(SectionId, String)],
+    ) -> Result<(Vec<(SectionId, String)>, Vec<SectionId>)> {
+        if changes.is_empty() {
+            return Err(Error::invalid("proposal", "it changes no section"));
+        }
+        let manifest = self.manifest_at(base)?;
+        let mut out = Vec::new();
+        let mut ids = Vec::new();
+        for (id, text) in changes {
+            if !manifest.contains(id) {
+                return Err(Error::UnknownSection(id.to_string()));
+            }
+            if ids.contains(id) {
+                return Err(Error::invalid("proposal", format!("section '{id}' is given twice")));
+            }
+            let text = check_section_text(id, text)?;
+            let current = self.section_text_at(base, id)?;
+            if text == current {
+                return Err(Error::NoChange(format!(
+                    "the proposed text of section '{id}' is the same as its current text"
+                )));
+            }
+            ids.push(id.clone());
+            out.push((id.clone(), text));
+        }
+        Ok((out, ids))
+    }
+
+    /// Writes a revision commit: `base` with the given sections replaced.
+    fn write_revision(
+        &self,
+        base: Oid,
+        changes: &[(SectionId, String)],
+        author: &Identity,
+        title: &str,
+        rationale: &str,
+    ) -> Result<Oid> {
+        let tree = self.repo.find_tree(self.tree_with(base, changes)?)?;
+        let parent = self.repo.find_commit(base)?;
+        let sig = git::signature(author, git::now())?;
+        let trailers: Vec<(&str, String)> = changes
+            .iter()
+            .map(|(id, _)| ("Section", id.to_string()))
+            .collect();
+        let msg = git::message(title, rationale, &trailers);
+        Ok(self.repo.commit(None, &sig, &sig, &msg, &tree, &[&parent])?)
+    }
+
+    pub(crate) fn ensure_revision_ref(&self, n: u64, r: u32, commit: Oid) -> Result<()> {
+        let name = revision_ref(n, r);
+        match git::ref_target(&self.repo, &name)? {
+            Some(existing) if existing == commit => Ok(()),
+            Some(other) => Err(Error::Storage(format!(
+                "{name} points at {other}, but the event log says {commit}"
+            ))),
+            None => {
+                // Lost only if another process created it at the same moment, with the
+                // same value (both read it from the same event log).
+                git::cas(&self.repo, &name, commit, None, "revision")?;
+                Ok(())
+            }
+        }
+    }
+
+    /// The highest proposal number in use (0 if none).
+    pub(crate) fn highest_proposal_number(&self) -> Result<u64> {
+        Ok(self.proposal_numbers()?.into_iter().max().unwrap_or(0))
+    }
+
+    /// Every proposal number with an event log, ascending.
+    pub fn proposal_numbers(&self) -> Result<Vec<u64>> {
+        let mut out = Vec::new();
+        for name in self.repo.references_glob("refs/proposals/*/meta")?.names() {
+            let name = name?;
+            if let Some(n) = name
+                .strip_prefix("refs/proposals/")
+                .and_then(|r| r.strip_suffix("/meta"))
+                .and_then(|n| n.parse::<u64>().ok())
+            {
+                out.push(n);
+            }
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    /// One proposal's current state.
+    pub fn proposal(&self, n: u64) -> Result<Proposal> {
+        self.read_log_state::<Proposal>(&meta_ref(n), PROPOSAL_FILE)?
+            .map(|(_, p)| p)
+            .ok_or(Error::UnknownProposal(n))
+    }
+
+    /// Proposals matching a filter, by number.
+    pub fn proposals(&self, filter: &ProposalFilter) -> Result<Vec<Proposal>> {
+        let mut out = Vec::new();
+        for n in self.proposal_numbers()? {
+            let p = self.proposal(n)?;
+            if filter.status.is_some_and(|s| s != p.status) {
+                continue;
+            }
+            if filter.section.as_ref().is_some_and(|s| !p.sections.contains(s)) {
+                continue;
+            }
+            out.push(p);
+        }
+        Ok(out)
+    }
+
+    /// A proposal's history: every event, oldest first.
+    pub fn history(&self, n: u64) -> Result<Vec<Event>> {
+        let events = self.read_events(&meta_ref(n))?;
+        if events.is_empty() {
+            return Err(Error::UnknownProposal(n));
+        }
+        Ok(events)
+    }
+
+    /// The word diff of a revision (default: the latest) against its base, per section.
+    pub fn proposal_diff(&self, n: u64, revision: Option<u32>) -> Result<Vec<SectionDiff>> {
+        let p = self.proposal(n)?;
+        let rev = match revision {
+            Some(r) => p.revision(r).ok_or(Error::UnknownRevision { number: n, revision: r })?,
+            None => p.latest(),
+        };
+        let base = id_to_oid(&rev.base)?;
+        let commit = id_to_oid(&rev.commit)?;
+        let mut out = Vec::new();
+        for id in &p.sections {
+            let old = self.section_text_at(base, id).unwrap_or_default();
+            let new = self.section_text_at(commit, id).unwrap_or_default();
+            if old != new {
+                out.push(section_diff(id, &old, &new));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The full text of a proposal's section at a revision (default: latest).
+    pub fn proposal_text(&self, n: u64, section: &SectionId, revision: Option<u32>) -> Result<String> {
+        let p = self.proposal(n)?;
+        let rev = match revision {
+            Some(r) => p.revision(r).ok_or(Error::UnknownRevision { number: n, revision: r })?,
+            None => p.latest(),
+        };
+        self.section_text_at(id_to_oid(&rev.commit)?, section)
+    }
+
+    /// Adds a comment to a proposal's discussion.
+    pub fn comment_proposal(&self, n: u64, who: &Identity, body: &str) -> Result<Comment> {
+        let body = check_body("comment", body, false)?;
+        let mut made = None;
+        self.update_proposal(n, who, |p| {
+            let c = Comment {
+                id: p.comments.last().map_or(1, |c| c.id + 1),
+                author: who.clone(),
+                at: git::rfc3339(git::now()),
+                body: body.clone(),
+                revision: Some(p.latest().number),
+            };
+            p.comments.push(c.clone());
+            let event = NewEvent {
+                kind: "commented",
+                subject: format!("Comment on proposal {n}"),
+                body: body.clone(),
+                trailers: vec![("Proposal", n.to_string()), ("Comment", c.id.to_string())],
+            };
+            made = Some(c);
+            Ok(Some(event))
+        })?;
+        Ok(made.expect("the closure ran and set the comment"))
+    }
+
+    /// Records a review verdict on the latest revision.
+    pub fn review(&self, n: u64, who: &Identity, verdict: Verdict, comment: &str) -> Result<Proposal> {
+        let comment = check_body("review comment", comment, true)?;
+        self.update_proposal(n, who, |p| {
+            require_open(p, "reviewed")?;
+            let revision = p.latest().number;
+            p.reviews.push(Review {
+                reviewer: who.clone(),
+                verdict,
+                revision,
+                at: git::rfc3339(git::now()),
+                comment: comment.clone(),
+            });
+            let (kind, word) = match verdict {
+                Verdict::Approved => ("approved", "Approve"),
+                Verdict::ChangesRequested => ("changes-requested", "Request changes to"),
+            };
+            Ok(Some(NewEvent {
+                kind,
+                subject: format!("{word} proposal {n}, revision {revision}"),
+                body: comment.clone(),
+                trailers: vec![
+                    ("Proposal", n.to_string()),
+                    ("Revision", revision.to_string()),
+                    ("Verdict", verdict.as_str().replace(' ', "-")),
+                ],
+            }))
+        })
+    }
+
+    /// Rejects an open proposal, with a reason.
+    pub fn reject(&self, n: u64, who: &Identity, reason: &str) -> Result<Proposal> {
+        let reason = check_body("reason", reason, false)?;
+        self.close(n, who, Status::Rejected, &reason)
+    }
+
+    /// Withdraws an open proposal (its author changed their mind).
+    pub fn withdraw(&self, n: u64, who: &Identity, reason: &str) -> Result<Proposal> {
+        let reason = check_body("reason", reason, true)?;
+        self.close(n, who, Status::Withdrawn, &reason)
+    }
+
+    fn close(&self, n: u64, who: &Identity, status: Status, reason: &str) -> Result<Proposal> {
+        let (kind, verb) = match status {
+            Status::Rejected => ("rejected", "Reject"),
+            _ => ("withdrawn", "Withdraw"),
+        };
+        self.update_proposal(n, who, |p| {
+            require_open(p, kind)?;
+            p.status = status;
+            p.closed = Some(CloseInfo {
+                by: who.clone(),
+                at: git::rfc3339(git::now()),
+                reason: reason.to_string(),
+            });
+            Ok(Some(NewEvent {
+                kind,
+                subject: format!("{verb} proposal {n}"),
+                body: reason.to_string(),
+                trailers: vec![("Proposal", n.to_string()), ("Status", status.to_string())],
+            }))
+        })
+    }
+
+    /// Adds a revision with new text on the same base as the latest revision. Sections not
+    /// named keep the latest revision's text; naming a new section adds it to the proposal.
+    pub fn revise(
+        &self,
+        n: u64,
+        who: &Identity,
+        changes: &[(SectionId, String)],
+        note: &str,
+    ) -> Result<Proposal> {
+        let note = check_body("note", note, true)?;
+        let p = self.proposal(n)?;
+        require_open(&p, "revised")?;
+        if changes.is_empty() {
+            return Err(Error::invalid("revision", "it changes no section"));
+        }
+        let base = id_to_oid(&p.latest().base)?;
+        let latest = id_to_oid(&p.latest().commit)?;
+        let manifest = self.manifest_at(base)?;
+        let mut full = Vec::new();
+        let mut sections = p.sections.clone();
+        for (id, _) in changes {
+            if !manifest.contains(id) {
+                return Err(Error::UnknownSection(id.to_string()));
+            }
+            if !sections.contains(id) {
+                sections.push(id.clone());
+            }
+        }
+        let mut differs_from_latest = false;
+        for id in &sections {
+            let text = match changes.iter().find(|(s, _)| s == id) {
+                Some((_, t)) => check_section_text(id, t)?,
+                None => self.section_text_at(latest, id)?,
+            };
+            if text != self.section_text_at(latest, id).unwrap_or_default() {
+                differs_from_latest = true;
+            }
+            if text != self.section_text_at(base, id)? {
+                full.push((id.clone(), text));
+            }
+        }
+        if !differs_from_latest {
+            return Err(Error::NoChange(format!(
+                "the new text is the same as revision {} of proposal {n}",
+                p.latest().number
+            )));
+        }
+        if full.is_empty() {
+            return Err(Error::NoChange(
+                "the revision would change nothing; withdraw the proposal instead".into(),
+            ));
+        }
+        let commit = self.write_revision(base, &full, &p.author, &p.title, &p.rationale)?;
+        let sections: Vec<SectionId> = full.iter().map(|(id, _)| id.clone()).collect();
+        self.add_revision(n, who, p.latest().number, commit, base, sections, RevisionKind::Revised, &note)
+    }
+
+    /// Appends a revision event, provided no other revision was added meanwhile.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn add_revision(
+        &self,
+        n: u64,
+        who: &Identity,
+        expected_latest: u32,
+        commit: Oid,
+        base: Oid,
+        sections: Vec<SectionId>,
+        kind: RevisionKind,
+        note: &str,
+    ) -> Result<Proposal> {
+        let (event_kind, verb) = match kind {
+            RevisionKind::Updated => ("updated", "Update"),
+            _ => ("revised", "Revise"),
+        };
+        let p = self.update_proposal(n, who, |p| {
+            require_open(p, event_kind)?;
+            if p.latest().number != expected_latest {
+                return Err(Error::Contention(format!(
+                    "proposal {n} got revision {} while this one was being made; look at it and try again",
+                    p.latest().number
+                )));
+            }
+            let r = expected_latest + 1;
+            p.revisions.push(Revision {
+                number: r,
+                commit: oid_to_id(commit),
+                base: oid_to_id(base),
+                author: who.clone(),
+                at: git::rfc3339(git::now()),
+                note: note.to_string(),
+                kind,
+            });
+            p.sections = sections.clone();
+            let mut trailers = vec![
+                ("Proposal", n.to_string()),
+                ("Revision", r.to_string()),
+                ("Commit", commit.to_string()),
+                ("Base", base.to_string()),
+            ];
+            trailers.extend(sections.iter().map(|s| ("Section", s.to_string())));
+            Ok(Some(NewEvent {
+                kind: event_kind,
+                subject: format!("{verb} proposal {n} to revision {r}"),
+                body: note.to_string(),
+                trailers,
+            }))
+        })?;
+        self.ensure_revision_ref(n, p.latest().number, commit)?;
+        Ok(p)
+    }
+
+    /// Reads a proposal, lets `change` edit it and describe the event, and appends that
+    /// event; `change` returning `Ok(None)` writes nothing.
+    pub(crate) fn update_proposal<F>(&self, n: u64, who: &Identity, mut change: F) -> Result<Proposal>
+    where
+        F: FnMut(&mut Proposal) -> Result<Option<NewEvent>>,
+    {
+        self.append_event(&meta_ref(n), PROPOSAL_FILE, who, |state: Option<Proposal>| {
+            let mut p = state.ok_or(Error::UnknownProposal(n))?;
+            match change(&mut p)? {
+                Some(event) => {
+                    p.updated = git::rfc3339(git::now());
+                    Ok(Apply::Write(p, event))
+                }
+                None => Ok(Apply::Unchanged(p)),
+            }
+        })
+    }
+}
+
+pub(crate) fn require_open(p: &Proposal, action: &'static str) -> Result<()> {
+    if p.status == Status::Open {
+        Ok(())
+    } else {
+        Err(Error::NotOpen {
+            number: p.number,
+            status: p.status,
+            action,
+        })
+    }
+}
+
+fn opened_trailers(p: &Proposal) -> Vec<(&'static str, String)> {
+    let rev = p.latest();
+    let mut t = vec![
+        ("Proposal", p.number.to_string()),
+        ("Revision", "1".to_string()),
+        ("Commit", rev.commit.to_string()),
+        ("Base", rev.base.to_string()),
+    ];
+    t.extend(p.sections.iter().map(|s| ("Section", s.to_string())));
+    t
+}

@@ -1,0 +1,389 @@
+//! Plain data returned by the library. Everything here is (de)serialisable; the proposal
+//! state is stored as JSON in git exactly as [`Proposal`] serialises (see docs/FORMAT.md).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{EditionSlug, Identity, SectionId};
+
+/// A git commit id, as 40 lowercase hex digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CommitId(pub String);
+
+impl CommitId {
+    /// The first 10 hex digits, for display.
+    pub fn short(&self) -> &str {
+        &self.0[..self.0.len().min(10)]
+    }
+}
+
+impl fmt::Display for CommitId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where a proposal stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Under discussion; can be revised, reviewed and merged.
+    Open,
+    /// Merged into `main`.
+    Merged,
+    /// Closed by a maintainer.
+    Rejected,
+    /// Closed by its author.
+    Withdrawn,
+}
+
+impl Status {
+    /// The status as a lowercase word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Merged => "merged",
+            Status::Rejected => "rejected",
+            Status::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Status> {
+        match s {
+            "open" => Ok(Status::Open),
+            "merged" => Ok(Status::Merged),
+            "rejected" => Ok(Status::Rejected),
+            "withdrawn" => Ok(Status::Withdrawn),
+            other => Err(crate::Error::invalid(
+                "status",
+                format!(
+                    "'{}' is not one of open, merged, rejected, withdrawn",
+                    crate::ids::printable(other)
+                ),
+            )),
+        }
+    }
+}
+
+/// A reviewer's verdict on one revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Good to merge.
+    Approved,
+    /// Needs another revision first.
+    ChangesRequested,
+}
+
+impl Verdict {
+    /// The verdict as words.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Approved => "approved",
+            Verdict::ChangesRequested => "changes requested",
+        }
+    }
+}
+
+/// The state of one proposal, as stored in `proposal.json` on its event log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proposal {
+    /// Format version of this record.
+    pub version: u32,
+    /// The proposal number, unique in the library.
+    pub number: u64,
+    /// One-line title.
+    pub title: String,
+    /// Who proposed it.
+    pub author: Identity,
+    /// Why the change helps.
+    pub rationale: String,
+    /// The sections it changes.
+    pub sections: Vec<SectionId>,
+    /// Where it stands.
+    pub status: Status,
+    /// When it was opened (RFC 3339).
+    pub created: String,
+    /// When it last changed (RFC 3339).
+    pub updated: String,
+    /// Every revision, oldest first; the last is the one that would be merged.
+    pub revisions: Vec<Revision>,
+    /// Reviews, oldest first.
+    pub reviews: Vec<Review>,
+    /// The discussion, oldest first.
+    pub comments: Vec<Comment>,
+    /// Set once merged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged: Option<MergeInfo>,
+    /// Set once rejected or withdrawn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed: Option<CloseInfo>,
+}
+
+impl Proposal {
+    /// The latest revision.
+    pub fn latest(&self) -> &Revision {
+        self.revisions
+            .last()
+            .expect("a proposal always has at least one revision")
+    }
+
+    /// A revision by number.
+    pub fn revision(&self, number: u32) -> Option<&Revision> {
+        self.revisions.iter().find(|r| r.number == number)
+    }
+
+    /// Reviews of the latest revision that still stand: each reviewer's last verdict.
+    pub fn current_verdicts(&self) -> Vec<&Review> {
+        let latest = self.latest().number;
+        let mut out: Vec<&Review> = Vec::new();
+        for r in self.reviews.iter().filter(|r| r.revision == latest) {
+            out.retain(|o| o.reviewer.email != r.reviewer.email);
+            out.push(r);
+        }
+        out
+    }
+
+    /// True if someone approved the latest revision and nobody's standing verdict on it is
+    /// "changes requested".
+    pub fn is_approved(&self) -> bool {
+        let v = self.current_verdicts();
+        v.iter().any(|r| r.verdict == Verdict::Approved)
+            && !v.iter().any(|r| r.verdict == Verdict::ChangesRequested)
+    }
+}
+
+/// One revision: a commit on top of `base` that changes only the proposal's sections.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revision {
+    /// 1, 2, 3, ...
+    pub number: u32,
+    /// The revision commit.
+    pub commit: CommitId,
+    /// The commit it was made on (its parent).
+    pub base: CommitId,
+    /// Who made it.
+    pub author: Identity,
+    /// When (RFC 3339).
+    pub at: String,
+    /// What changed in this revision (empty for the first).
+    #[serde(default)]
+    pub note: String,
+    /// How it was made.
+    pub kind: RevisionKind,
+}
+
+/// How a revision came about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevisionKind {
+    /// The first revision.
+    Opened,
+    /// New text on the same base.
+    Revised,
+    /// Rebased onto a newer `main`.
+    Updated,
+}
+
+/// A verdict on a revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    /// Who reviewed.
+    pub reviewer: Identity,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The revision reviewed.
+    pub revision: u32,
+    /// When (RFC 3339).
+    pub at: String,
+    /// An optional remark.
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// A comment on a proposal or a section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    /// 1, 2, 3, ... within its proposal or section.
+    pub id: u32,
+    /// Who wrote it.
+    pub author: Identity,
+    /// When (RFC 3339).
+    pub at: String,
+    /// The text (Markdown).
+    pub body: String,
+    /// For proposal comments: the revision that was current.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u32>,
+}
+
+/// How a proposal was merged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeInfo {
+    /// The merge commit on `main`.
+    pub commit: CommitId,
+    /// The maintainer who merged.
+    pub by: Identity,
+    /// When (RFC 3339).
+    pub at: String,
+    /// The revision merged.
+    pub revision: u32,
+}
+
+/// How a proposal was closed without merging.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloseInfo {
+    /// Who closed it.
+    pub by: Identity,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// The comments on one section, as stored in `comments.json` on its event log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SectionComments {
+    /// Format version of this record.
+    pub version: u32,
+    /// The section.
+    pub section: SectionId,
+    /// Oldest first.
+    pub comments: Vec<Comment>,
+}
+
+/// One event of an event log, read back from its commit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    /// The event commit.
+    pub commit: CommitId,
+    /// `opened`, `revised`, `updated`, `commented`, `approved`, `changes-requested`,
+    /// `merged`, `rejected`, `withdrawn`.
+    pub kind: String,
+    /// Who did it.
+    pub actor: Identity,
+    /// When (RFC 3339).
+    pub at: String,
+    /// The commit message's first line.
+    pub summary: String,
+    /// The commit message's body without trailers.
+    pub body: String,
+}
+
+/// A section in a table of contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SectionSummary {
+    /// Stable id.
+    pub id: SectionId,
+    /// Title from the section's first heading.
+    pub title: String,
+    /// The part it belongs to.
+    pub part: String,
+    /// 1-based position in reading order.
+    pub position: usize,
+}
+
+/// A section's text at some revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Section {
+    /// Stable id.
+    pub id: SectionId,
+    /// Title from the first heading.
+    pub title: String,
+    /// The part it belongs to.
+    pub part: String,
+    /// The full Markdown text.
+    pub text: String,
+}
+
+/// The word diff of one section between two texts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SectionDiff {
+    /// The section.
+    pub section: SectionId,
+    /// Its title (new side).
+    pub title: String,
+    /// The prose diff.
+    pub diff: quire_prose::ProseDiff,
+}
+
+/// Whether a proposal's latest revision merges into `main` as it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Mergeability {
+    /// A 3-way merge with `main` is clean.
+    Clean,
+    /// It conflicts; it needs an update.
+    Conflict {
+        /// Details.
+        report: crate::ConflictReport,
+    },
+    /// Not open, so the question does not arise.
+    Closed,
+}
+
+/// A published edition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edition {
+    /// Its name in `refs/tags/edition/<slug>`.
+    pub slug: EditionSlug,
+    /// Its title.
+    pub title: String,
+    /// The day it was published (YYYY-MM-DD).
+    pub date: String,
+    /// The commit of `main` it froze.
+    pub commit: CommitId,
+    /// Who published it.
+    pub publisher: Identity,
+    /// Notes given at publishing.
+    pub notes: String,
+    /// The previous edition it was compared with, if any.
+    pub previous: Option<EditionSlug>,
+    /// The proposals merged since the previous edition.
+    pub changes: Vec<ChangeEntry>,
+}
+
+/// A merged proposal, as listed in a changelog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangeEntry {
+    /// The proposal number.
+    pub proposal: u64,
+    /// Its title.
+    pub title: String,
+    /// Its author, credited.
+    pub author: Identity,
+    /// Who merged it.
+    pub merged_by: Identity,
+    /// The merge commit.
+    pub commit: CommitId,
+    /// Sections it changed.
+    pub sections: Vec<SectionId>,
+}
+
+/// A commit on `main`, as `quire log` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogEntry {
+    /// The commit.
+    pub commit: CommitId,
+    /// First line of the message.
+    pub summary: String,
+    /// Its author.
+    pub author: Identity,
+    /// Its committer.
+    pub committer: Identity,
+    /// When committed (RFC 3339).
+    pub at: String,
+    /// The proposal it merged, if any.
+    pub proposal: Option<u64>,
+}
