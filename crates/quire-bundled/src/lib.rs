@@ -31,7 +31,10 @@ pub fn proposal_files() -> Vec<(String, &'static [u8])> {
 
 fn collect(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static [u8])>) {
     for file in dir.files() {
-        out.push((file.path().to_string_lossy().replace('\\', "/"), file.contents()));
+        out.push((
+            file.path().to_string_lossy().replace('\\', "/"),
+            file.contents(),
+        ));
     }
     for sub in dir.dirs() {
         collect(sub, out);
@@ -46,6 +49,12 @@ mod tests {
     fn bundled_resource_has_manifest_and_sections() {
         let files = resource_files();
         assert!(files.iter().any(|(p, _)| p == "resource.toml"));
-        assert!(files.iter().filter(|(p, _)| p.starts_with("sections/")).count() >= 26);
+        assert!(
+            files
+                .iter()
+                .filter(|(p, _)| p.starts_with("sections/"))
+                .count()
+                >= 26
+        );
     }
 }

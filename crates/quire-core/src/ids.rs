@@ -144,7 +144,10 @@ fn check_slug(s: &str, allow_dot: bool) -> Result<(), String> {
             } else {
                 "lowercase letters a-z, digits and '-'"
             };
-            return Err(format!("'{}' is not allowed; use {allowed}", c.escape_default()));
+            return Err(format!(
+                "'{}' is not allowed; use {allowed}",
+                c.escape_default()
+            ));
         }
     }
     if prev_sep {
@@ -255,7 +258,10 @@ pub fn check_body(what: &str, body: &str, allow_empty: bool) -> Result<String> {
             format!("it is larger than {} KiB", MAX_BODY_BYTES / 1024),
         ));
     }
-    if let Some(c) = b.chars().find(|&c| c.is_control() && c != '\n' && c != '\t') {
+    if let Some(c) = b
+        .chars()
+        .find(|&c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(Error::invalid(
             what,
             format!("it holds the control character {}", c.escape_unicode()),
@@ -276,7 +282,10 @@ pub fn check_section_text(id: &SectionId, text: &str) -> Result<String> {
             format!("it is larger than {} KiB", MAX_SECTION_BYTES / 1024),
         ));
     }
-    if let Some(c) = t.chars().find(|&c| c.is_control() && c != '\n' && c != '\t') {
+    if let Some(c) = t
+        .chars()
+        .find(|&c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(Error::invalid(
             what(),
             format!("it holds the control character {}", c.escape_unicode()),
@@ -349,7 +358,14 @@ mod tests {
         assert_eq!(id.name, "Priya Shah");
         assert_eq!(id.email, "priya@example.org");
         assert_eq!(id.to_string(), "Priya Shah <priya@example.org>");
-        for bad in ["Priya", "<a@b>", "Pri<ya <a@b>", "A <no-at>", "A <a b@c>", "A\n <a@b>"] {
+        for bad in [
+            "Priya",
+            "<a@b>",
+            "Pri<ya <a@b>",
+            "A <no-at>",
+            "A <a b@c>",
+            "A\n <a@b>",
+        ] {
             assert!(bad.parse::<Identity>().is_err(), "{bad:?}");
         }
     }
@@ -361,7 +377,10 @@ mod tests {
         assert_eq!(check_title("title", " Fix it ").expect("ok"), "Fix it");
         assert!(check_body("comment", "", false).is_err());
         assert!(check_body("comment", "a\u{1}b", false).is_err());
-        assert_eq!(check_body("comment", "a\r\nb\n", false).expect("ok"), "a\nb");
+        assert_eq!(
+            check_body("comment", "a\r\nb\n", false).expect("ok"),
+            "a\nb"
+        );
     }
 
     #[test]

@@ -34,7 +34,10 @@ pub mod proposal_file;
 
 pub use error::{ConflictHunk, ConflictReport, Error, Result, SectionConflict};
 pub use ids::{EditionSlug, Identity, SectionId};
-pub use library::{Library, NewProposal, ProposalFilter, RepairReport, ResourceFiles, MAIN_REF};
+pub use library::{
+    git_config_identity, Library, NewProposal, ProposalFilter, RepairReport, ResourceFiles,
+    MAIN_REF,
+};
 pub use manifest::Manifest;
 pub use model::*;
 pub use proposal_file::ProposalFile;

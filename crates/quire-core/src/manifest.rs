@@ -128,7 +128,10 @@ sections = ["customer-experience"]
     #[test]
     fn parses_order_and_parts() {
         let m = Manifest::parse(GOOD).expect("valid");
-        let order: Vec<_> = m.sections().map(|(p, s)| (p.id.as_str(), s.as_str())).collect();
+        let order: Vec<_> = m
+            .sections()
+            .map(|(p, s)| (p.id.as_str(), s.as_str()))
+            .collect();
         assert_eq!(
             order,
             [

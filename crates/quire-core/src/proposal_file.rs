@@ -91,8 +91,8 @@ impl ProposalFile {
             )));
         }
         let body = &text[consumed..];
-        let fm: FrontMatter = toml::from_str(&front)
-            .map_err(|e| bad(format!("front matter: {}", e.message())))?;
+        let fm: FrontMatter =
+            toml::from_str(&front).map_err(|e| bad(format!("front matter: {}", e.message())))?;
         let title = check_title("title", &fm.title).map_err(|e| bad(e.to_string()))?;
         let author = fm
             .author
@@ -225,16 +225,25 @@ mod tests {
         assert_eq!(p.changes.len(), 1);
         assert_eq!(p.changes[0].0.as_str(), "usability");
         assert_eq!(p.changes[0].1, "# Principle 8: Usability\n\nNew text.\n");
-        assert_eq!(ProposalFile::parse("again", &p.render()).expect("round trip"), p);
+        assert_eq!(
+            ProposalFile::parse("again", &p.render()).expect("round trip"),
+            p
+        );
     }
 
     #[test]
     fn parses_a_two_section_file() {
         let text = "+++\ntitle = \"Link\"\nsections = [\"a\", \"b\"]\n+++\n<!-- quire:section a -->\n# A\n\nText a.\n<!-- quire:section b -->\n# B\n\nText b.\n";
         let p = ProposalFile::parse("two.md", text).expect("valid");
-        assert_eq!(p.changes[0], (SectionId::new("a").expect("id"), "# A\n\nText a.\n".into()));
+        assert_eq!(
+            p.changes[0],
+            (SectionId::new("a").expect("id"), "# A\n\nText a.\n".into())
+        );
         assert_eq!(p.changes[1].1, "# B\n\nText b.\n");
-        assert_eq!(ProposalFile::parse("again", &p.render()).expect("round trip"), p);
+        assert_eq!(
+            ProposalFile::parse("again", &p.render()).expect("round trip"),
+            p
+        );
     }
 
     #[test]
@@ -256,7 +265,9 @@ mod tests {
             ("+++\ntitle = \"x\"\nauthor = \"nobody\"\nsections=[\"a\"]\n+++\n# T\n", "Name <email>"),
         ];
         for (text, want) in cases {
-            let err = ProposalFile::parse("f.md", text).expect_err(text).to_string();
+            let err = ProposalFile::parse("f.md", text)
+                .expect_err(text)
+                .to_string();
             assert!(err.contains(want), "{text:?}: got {err:?}, want {want:?}");
             assert!(err.contains("f.md"), "{err}");
         }

@@ -159,9 +159,7 @@ pub fn blocks(source: &str) -> Vec<Block> {
     for (kind, range) in found {
         // Keep the indentation before the block (an indented code block's range starts
         // after it), so that the text parses back to the same block.
-        let line_start = source[..range.start]
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
+        let line_start = source[..range.start].rfind('\n').map_or(0, |i| i + 1);
         let indented = source[line_start..range.start]
             .chars()
             .all(|c| c == ' ' || c == '\t');
@@ -270,7 +268,10 @@ mod tests {
     use super::*;
 
     fn kinds_and_texts(source: &str) -> Vec<(BlockKind, String)> {
-        blocks(source).into_iter().map(|b| (b.kind, b.text)).collect()
+        blocks(source)
+            .into_iter()
+            .map(|b| (b.kind, b.text))
+            .collect()
     }
 
     fn assert_ranges_slice_back(source: &str) {
@@ -281,7 +282,8 @@ mod tests {
 
     #[test]
     fn headings_paragraphs_and_breaks() {
-        let source = "# Title\n\nFirst paragraph\nwraps here.\n\n---\n\nSetext\n======\n\n## Sub\nText.\n";
+        let source =
+            "# Title\n\nFirst paragraph\nwraps here.\n\n---\n\nSetext\n======\n\n## Sub\nText.\n";
         assert_eq!(
             kinds_and_texts(source),
             [
@@ -301,13 +303,17 @@ mod tests {
 
     #[test]
     fn each_list_item_is_a_block_and_nested_lists_stay_inside() {
-        let source = "Intro:\n\n- one\n- two\n  - two a\n  - two b\n- three\n\n1. first\n2. second\n";
+        let source =
+            "Intro:\n\n- one\n- two\n  - two a\n  - two b\n- three\n\n1. first\n2. second\n";
         assert_eq!(
             kinds_and_texts(source),
             [
                 (BlockKind::Paragraph, "Intro:".to_string()),
                 (BlockKind::ListItem, "- one".to_string()),
-                (BlockKind::ListItem, "- two\n  - two a\n  - two b".to_string()),
+                (
+                    BlockKind::ListItem,
+                    "- two\n  - two a\n  - two b".to_string()
+                ),
                 (BlockKind::ListItem, "- three".to_string()),
                 (BlockKind::ListItem, "1. first".to_string()),
                 (BlockKind::ListItem, "2. second".to_string()),
@@ -340,7 +346,10 @@ mod tests {
                     "```rust\nfn main() {}\n\n// blank line above\n```".to_string()
                 ),
                 (BlockKind::CodeBlock, "    indented code".to_string()),
-                (BlockKind::BlockQuote, "> quoted\n> - list in quote".to_string()),
+                (
+                    BlockKind::BlockQuote,
+                    "> quoted\n> - list in quote".to_string()
+                ),
                 (
                     BlockKind::Table,
                     "| a | b |\n|---|---|\n| 1 | 2 |".to_string()

@@ -108,7 +108,10 @@ fn shown_blocks(blocks: &[BlockDiff], context: Option<usize>) -> Vec<bool> {
     for (k, block) in blocks.iter().enumerate() {
         if !matches!(block, BlockDiff::Unchanged { .. }) {
             let from = k.saturating_sub(context);
-            let to = k.saturating_add(context).saturating_add(1).min(blocks.len());
+            let to = k
+                .saturating_add(context)
+                .saturating_add(1)
+                .min(blocks.len());
             shown[from..to].iter_mut().for_each(|s| *s = true);
         }
     }
@@ -184,6 +187,126 @@ fn escape_into(out: &mut String, text: &str) {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::diff;
+
+    const OLD: &str = "# Roads\n\nThe council fixes potholes.\n\nGone soon.\n\n- one\n";
+    const NEW: &str = "# Roads\n\nThe council repairs potholes.\n\n- one\n\nBrand new text.\n";
+
+    #[test]
+    fn plain_text_markers() {
+        assert_eq!(
+            render_text(&diff(OLD, NEW), &TextStyle::PLAIN),
+            "# Roads\n\n\
+             The council [-fixes-]{+repairs+} potholes.\n\n\
+             [-Gone soon.-]\n\n\
+             - one\n\n\
+             {+Brand new text.+}\n"
+        );
+    }
+
+    #[test]
+    fn ansi_markers() {
+        let text = render_text(&diff("Fix it.", "Mend it."), &TextStyle::ANSI);
+        assert_eq!(text, "\x1b[31mFix\x1b[0m\x1b[32mMend\x1b[0m it.\n");
+    }
+
+    #[test]
+    fn empty_diff_renders_empty() {
+        let d = diff("", "");
+        assert_eq!(render_text(&d, &TextStyle::PLAIN), "");
+        assert_eq!(render_text_with_context(&d, &TextStyle::PLAIN, 2), "");
+        assert_eq!(render_html(&d), "");
+    }
+
+    #[test]
+    fn context_elides_long_unchanged_runs() {
+        let old: Vec<String> = (1..=9).map(|i| format!("Block {i}.")).collect();
+        let mut new = old.clone();
+        new[1] = "Block two.".to_owned();
+        new[7] = "Block eight.".to_owned();
+        let d = diff(&old.join("\n\n"), &new.join("\n\n"));
+        assert_eq!(
+            render_text_with_context(&d, &TextStyle::PLAIN, 1),
+            "Block 1.\n\nBlock [-2-]{+two+}.\n\nBlock 3.\n\n⋯\n\n\
+             Block 7.\n\nBlock [-8-]{+eight+}.\n\nBlock 9.\n"
+        );
+        assert_eq!(
+            render_text_with_context(&d, &TextStyle::PLAIN, 0),
+            "⋯\n\nBlock [-2-]{+two+}.\n\n⋯\n\nBlock [-8-]{+eight+}.\n\n⋯\n"
+        );
+        // Enough context shows everything, like render_text.
+        assert_eq!(
+            render_text_with_context(&d, &TextStyle::PLAIN, 3),
+            render_text(&d, &TextStyle::PLAIN)
+        );
+        // No change at all: one elision line.
+        let same = diff(&old.join("\n\n"), &old.join("\n\n"));
+        assert_eq!(render_text_with_context(&same, &TextStyle::PLAIN, 1), "⋯\n");
+    }
+
+    #[test]
+    fn html_blocks_and_classes() {
+        assert_eq!(
+            render_html(&diff(OLD, NEW)),
+            "<div class=\"block block-heading unchanged\"># Roads</div>\n\
+             <div class=\"block block-paragraph changed\">The council <del>fixes</del><ins>repairs</ins> potholes.</div>\n\
+             <div class=\"block block-paragraph removed\"><del>Gone soon.</del></div>\n\
+             <div class=\"block block-list_item unchanged\">- one</div>\n\
+             <div class=\"block block-paragraph added\"><ins>Brand new text.</ins></div>\n"
+        );
+    }
+
+    /// The names of all tags in `html`, which must be well-formed enough to scan.
+    fn tag_names(html: &str) -> Vec<String> {
+        html.split('<')
+            .skip(1)
+            .map(|rest| {
+                rest.trim_start_matches('/')
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric())
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn html_escapes_everything_from_the_input() {
+        let old =
+            "Hello <script>alert('x')</script> & \"friends\".\n\n<div onclick=\"x()\">raw</div>\n";
+        let new = "Hello <img src=x onerror=alert(1)> & 'friends'.\n\n<style>*{}</style>\n\n</ins><del>\n";
+        let html = render_html(&diff(old, new));
+        for name in tag_names(&html) {
+            assert!(
+                ["div", "ins", "del"].contains(&name.as_str()),
+                "{name} in {html}"
+            );
+        }
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        for escaped in ["&lt;", "&gt;", "&amp;", "&quot;", "&#39;", "script&gt;"] {
+            assert!(html.contains(escaped), "{escaped} in {html}");
+        }
+        assert!(
+            html.contains("&lt;div onclick=&quot;x()&quot;&gt;raw&lt;/div&gt;"),
+            "{html}"
+        );
+        assert!(html.contains("&lt;/ins&gt;&lt;del&gt;"), "{html}");
+        // Every quote in the output belongs to a class attribute.
+        assert_eq!(html.matches('"').count(), 2 * html.matches("<div").count());
+        // Balanced: each opened tag is closed.
+        for name in ["div", "ins", "del"] {
+            assert_eq!(
+                html.matches(&format!("<{name}")).count(),
+                html.matches(&format!("</{name}>")).count(),
+                "{name} in {html}"
+            );
         }
     }
 }

@@ -22,29 +22,34 @@ impl Library {
             return Err(Error::UnknownSection(id.to_string()));
         }
         let mut made = None;
-        self.append_event(&comments_ref(&id), COMMENTS_FILE, who, |state: Option<SectionComments>| {
-            let mut s = state.unwrap_or(SectionComments {
-                version: 1,
-                section: id.clone(),
-                comments: Vec::new(),
-            });
-            let c = Comment {
-                id: s.comments.last().map_or(1, |c| c.id + 1),
-                author: who.clone(),
-                at: git::rfc3339(git::now()),
-                body: body.clone(),
-                revision: None,
-            };
-            s.comments.push(c.clone());
-            let event = NewEvent {
-                kind: "commented",
-                subject: format!("Comment on section {id}"),
-                body: body.clone(),
-                trailers: vec![("Section", id.to_string()), ("Comment", c.id.to_string())],
-            };
-            made = Some(c);
-            Ok(Apply::Write(s, event))
-        })?;
+        self.append_event(
+            &comments_ref(&id),
+            COMMENTS_FILE,
+            who,
+            |state: Option<SectionComments>| {
+                let mut s = state.unwrap_or(SectionComments {
+                    version: 1,
+                    section: id.clone(),
+                    comments: Vec::new(),
+                });
+                let c = Comment {
+                    id: s.comments.last().map_or(1, |c| c.id + 1),
+                    author: who.clone(),
+                    at: git::rfc3339(git::now()),
+                    body: body.clone(),
+                    revision: None,
+                };
+                s.comments.push(c.clone());
+                let event = NewEvent {
+                    kind: "commented",
+                    subject: format!("Comment on section {id}"),
+                    body: body.clone(),
+                    trailers: vec![("Section", id.to_string()), ("Comment", c.id.to_string())],
+                };
+                made = Some(c);
+                Ok(Apply::Write(s, event))
+            },
+        )?;
         Ok(made.expect("the closure ran and set the comment"))
     }
 

@@ -31,7 +31,10 @@ impl Library {
                 )));
             }
         }
-        let prev_commit = previous.as_ref().map(|e| super::id_to_oid(&e.commit)).transpose()?;
+        let prev_commit = previous
+            .as_ref()
+            .map(|e| super::id_to_oid(&e.commit))
+            .transpose()?;
         let changes = self.changes_between(prev_commit, main)?;
         let at = git::now();
         let date = at.date().to_string();
@@ -58,9 +61,9 @@ impl Library {
         let msg = git::message(&title, &body, &trailers);
         let target = self.repo.find_object(main, Some(ObjectType::Commit))?;
         let tagger = git::signature(who, at)?;
-        let tag = self
-            .repo
-            .tag_annotation_create(&format!("edition/{slug}"), &target, &tagger, &msg)?;
+        let tag =
+            self.repo
+                .tag_annotation_create(&format!("edition/{slug}"), &target, &tagger, &msg)?;
         match git::cas(&self.repo, &slug.refname(), tag, None, "publish edition")? {
             git::Cas::Done => {}
             git::Cas::Lost => return Err(Error::EditionExists(slug.to_string())),
@@ -83,15 +86,28 @@ impl Library {
         for r in self.repo.references_glob("refs/tags/edition/*")? {
             let r = r?;
             let Ok(name) = r.name() else { continue };
-            let Some(slug) = name.strip_prefix("refs/tags/edition/") else { continue };
-            let Ok(slug) = EditionSlug::new(slug) else { continue };
+            let Some(slug) = name.strip_prefix("refs/tags/edition/") else {
+                continue;
+            };
+            let Ok(slug) = EditionSlug::new(slug) else {
+                continue;
+            };
             let Some(target) = r.target() else { continue };
-            let Ok(tag) = self.repo.find_tag(target) else { continue };
+            let Ok(tag) = self.repo.find_tag(target) else {
+                continue;
+            };
             let commit = tag.target()?.peel_to_commit()?.id();
-            let (title, body, trailers) = git::parse_message(&String::from_utf8_lossy(tag.message_bytes().unwrap_or_default()));
-            let tagger = tag.tagger().map(|s| (git::identity_of(&s), s.when().seconds()));
+            let (title, body, trailers) = git::parse_message(&String::from_utf8_lossy(
+                tag.message_bytes().unwrap_or_default(),
+            ));
+            let tagger = tag
+                .tagger()
+                .map(|s| (git::identity_of(&s), s.when().seconds()));
             let (publisher, when) = tagger.unwrap_or((
-                Identity { name: "unknown".into(), email: "unknown@invalid".into() },
+                Identity {
+                    name: "unknown".into(),
+                    email: "unknown@invalid".into(),
+                },
                 0,
             ));
             let notes = body
@@ -101,8 +117,11 @@ impl Library {
                 .replace(NO_CHANGES, "")
                 .trim()
                 .to_string();
-            let previous = git::trailer(&trailers, "Edition-Previous").and_then(|s| EditionSlug::new(s).ok());
-            let date = git::trailer(&trailers, "Edition-Date").unwrap_or_default().to_string();
+            let previous =
+                git::trailer(&trailers, "Edition-Previous").and_then(|s| EditionSlug::new(s).ok());
+            let date = git::trailer(&trailers, "Edition-Date")
+                .unwrap_or_default()
+                .to_string();
             found.push((
                 when,
                 Edition {
@@ -172,8 +191,10 @@ impl Library {
             if c.parent_count() < 2 {
                 continue;
             }
-            let (subject, _, trailers) = git::parse_message(&String::from_utf8_lossy(c.message_bytes()));
-            let Some(n) = git::trailer(&trailers, "Proposal").and_then(|n| n.parse::<u64>().ok()) else {
+            let (subject, _, trailers) =
+                git::parse_message(&String::from_utf8_lossy(c.message_bytes()));
+            let Some(n) = git::trailer(&trailers, "Proposal").and_then(|n| n.parse::<u64>().ok())
+            else {
                 continue;
             };
             let title = subject
@@ -207,7 +228,8 @@ impl Library {
         let mut out = Vec::new();
         for oid in walk.take(limit) {
             let c = self.repo.find_commit(oid?)?;
-            let (summary, _, trailers) = git::parse_message(&String::from_utf8_lossy(c.message_bytes()));
+            let (summary, _, trailers) =
+                git::parse_message(&String::from_utf8_lossy(c.message_bytes()));
             out.push(LogEntry {
                 commit: CommitId(c.id().to_string()),
                 summary,

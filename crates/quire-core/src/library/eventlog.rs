@@ -103,7 +103,15 @@ impl Library {
     ) -> Result<Oid> {
         let json = serde_json::to_vec_pretty(state).expect("state always serialises");
         let sig = git::signature(actor, git::now())?;
-        git::commit_state(&self.repo, file, &json, parent, &sig, &sig, &event.message())
+        git::commit_state(
+            &self.repo,
+            file,
+            &json,
+            parent,
+            &sig,
+            &sig,
+            &event.message(),
+        )
     }
 
     /// Every event of a log, oldest first.
@@ -117,10 +125,13 @@ impl Library {
         let mut out = Vec::new();
         for oid in walk {
             let c = self.repo.find_commit(oid?)?;
-            let (summary, body, trailers) = git::parse_message(&String::from_utf8_lossy(c.message_bytes()));
+            let (summary, body, trailers) =
+                git::parse_message(&String::from_utf8_lossy(c.message_bytes()));
             out.push(Event {
                 commit: super::oid_to_id(c.id()),
-                kind: git::trailer(&trailers, "Event").unwrap_or("unknown").to_string(),
+                kind: git::trailer(&trailers, "Event")
+                    .unwrap_or("unknown")
+                    .to_string(),
                 actor: git::identity_of(&c.author()),
                 at: git::git_time_rfc3339(c.author().when()),
                 summary,

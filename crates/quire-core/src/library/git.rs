@@ -26,7 +26,8 @@ pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
 }
 
 pub(crate) fn git_time_rfc3339(t: git2::Time) -> String {
-    let base = OffsetDateTime::from_unix_timestamp(t.seconds()).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let base =
+        OffsetDateTime::from_unix_timestamp(t.seconds()).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     rfc3339(base)
 }
 
@@ -52,7 +53,13 @@ pub(crate) enum Cas {
 
 /// Points `name` at `new` only if it currently points at `old` (`None`: only if it does
 /// not exist). Under the ref's lock file, so two processes never both win.
-pub(crate) fn cas(repo: &Repository, name: &str, new: Oid, old: Option<Oid>, log: &str) -> Result<Cas> {
+pub(crate) fn cas(
+    repo: &Repository,
+    name: &str,
+    new: Oid,
+    old: Option<Oid>,
+    log: &str,
+) -> Result<Cas> {
     let expected = old.unwrap_or(Oid::ZERO_SHA1);
     match repo.reference_matching(name, new, true, expected, log) {
         Ok(_) => Ok(Cas::Done),
@@ -133,8 +140,9 @@ pub(crate) fn parse_message(msg: &str) -> (String, String, Trailers) {
         None => ("", rest),
     };
     let is_trailer_line = |l: &str| {
-        l.split_once(": ")
-            .is_some_and(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        l.split_once(": ").is_some_and(|(k, _)| {
+            !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
     };
     if !last.is_empty() && last.lines().all(is_trailer_line) {
         let trailers = last

@@ -45,7 +45,10 @@ impl Library {
             let c = c?;
             let path = [&c.our, &c.their, &c.ancestor]
                 .iter()
-                .find_map(|e| e.as_ref().map(|e| String::from_utf8_lossy(&e.path).into_owned()))
+                .find_map(|e| {
+                    e.as_ref()
+                        .map(|e| String::from_utf8_lossy(&e.path).into_owned())
+                })
                 .unwrap_or_default();
             let section = path
                 .strip_prefix("sections/")
@@ -97,7 +100,11 @@ impl Library {
         let p = self.proposal(n)?;
         require_open(&p, "merged")?;
         if !p.is_approved() {
-            let reason = if p.current_verdicts().iter().any(|r| r.verdict == Verdict::ChangesRequested) {
+            let reason = if p
+                .current_verdicts()
+                .iter()
+                .any(|r| r.verdict == Verdict::ChangesRequested)
+            {
                 format!("changes were requested on revision {}", p.latest().number)
             } else {
                 format!("revision {} has no approval", p.latest().number)
@@ -130,8 +137,16 @@ impl Library {
             trailers.extend(reviewers.iter().map(|r| ("Reviewed-by", r.clone())));
             let msg = git::message(&format!("{} (#{n})", p.title), &p.rationale, &trailers);
             let parents = [&self.repo.find_commit(main)?, &self.repo.find_commit(rev)?];
-            let commit = self.repo.commit(None, &author, &committer, &msg, &tree, &parents)?;
-            match git::cas(&self.repo, MAIN_REF, commit, Some(main), &format!("merge proposal {n}"))? {
+            let commit = self
+                .repo
+                .commit(None, &author, &committer, &msg, &tree, &parents)?;
+            match git::cas(
+                &self.repo,
+                MAIN_REF,
+                commit,
+                Some(main),
+                &format!("merge proposal {n}"),
+            )? {
                 git::Cas::Done => Ok(Some(commit)),
                 git::Cas::Lost => Ok(None),
             }
@@ -149,7 +164,11 @@ impl Library {
             let revision = merged_commit
                 .parent_id(1)
                 .ok()
-                .and_then(|second| p.revisions.iter().find(|r| r.commit.0 == second.to_string()))
+                .and_then(|second| {
+                    p.revisions
+                        .iter()
+                        .find(|r| r.commit.0 == second.to_string())
+                })
                 .map_or(p.latest().number, |r| r.number);
             p.status = Status::Merged;
             p.merged = Some(MergeInfo {
@@ -190,7 +209,12 @@ impl Library {
     /// cleanly take the merged text; a conflicting section needs its resolved text in
     /// `resolutions`, or the update is refused with the conflict report. A clean update keeps
     /// the standing approvals (the change itself is the same).
-    pub fn update(&self, n: u64, who: &Identity, resolutions: &[(SectionId, String)]) -> Result<Proposal> {
+    pub fn update(
+        &self,
+        n: u64,
+        who: &Identity,
+        resolutions: &[(SectionId, String)],
+    ) -> Result<Proposal> {
         let p = self.proposal(n)?;
         require_open(&p, "updated")?;
         let main = self.main_oid()?;
@@ -234,7 +258,9 @@ impl Library {
                 None => {
                     let entry = index
                         .get_path(std::path::Path::new(&id.path()), 0)
-                        .ok_or_else(|| Error::Storage(format!("merged index lacks {}", id.path())))?;
+                        .ok_or_else(|| {
+                            Error::Storage(format!("merged index lacks {}", id.path()))
+                        })?;
                     self.blob_text(Some(entry.id))
                 }
             };
@@ -249,9 +275,14 @@ impl Library {
         }
         let tree = self.repo.find_tree(self.tree_with(main, &changes)?)?;
         let sig = git::signature(who, git::now())?;
-        let trailers: Vec<(&str, String)> = changes.iter().map(|(id, _)| ("Section", id.to_string())).collect();
+        let trailers: Vec<(&str, String)> = changes
+            .iter()
+            .map(|(id, _)| ("Section", id.to_string()))
+            .collect();
         let msg = git::message(&p.title, &p.rationale, &trailers);
-        let commit = self.repo.commit(None, &sig, &sig, &msg, &tree, &[&main_commit])?;
+        let commit = self
+            .repo
+            .commit(None, &sig, &sig, &msg, &tree, &[&main_commit])?;
         let clean = report.is_none() && resolutions.is_empty();
         let note = if clean {
             "Updated onto the current main; it merged cleanly.".to_string()
@@ -259,7 +290,16 @@ impl Library {
             "Updated onto the current main, with conflicts resolved by hand.".to_string()
         };
         let sections = changes.iter().map(|(id, _)| id.clone()).collect();
-        let updated = self.add_revision(n, who, latest.number, commit, main, sections, RevisionKind::Updated, &note)?;
+        let updated = self.add_revision(
+            n,
+            who,
+            latest.number,
+            commit,
+            main,
+            sections,
+            RevisionKind::Updated,
+            &note,
+        )?;
         if clean {
             self.carry_approvals(n, who, &p, &updated)
         } else {
@@ -267,7 +307,13 @@ impl Library {
         }
     }
 
-    fn carry_approvals(&self, n: u64, who: &Identity, before: &Proposal, after: &Proposal) -> Result<Proposal> {
+    fn carry_approvals(
+        &self,
+        n: u64,
+        who: &Identity,
+        before: &Proposal,
+        after: &Proposal,
+    ) -> Result<Proposal> {
         let carried: Vec<Review> = before
             .current_verdicts()
             .into_iter()

@@ -123,6 +123,13 @@ impl Library {
         Ok(lib)
     }
 
+    /// The identity git is configured with (`user.name`, `user.email`), from the library's
+    /// own config first, then the user's global config.
+    pub fn configured_identity(&self) -> Option<Identity> {
+        let cfg = self.repo.config().ok()?;
+        identity_from_config(&cfg)
+    }
+
     /// Where the library lives.
     pub fn path(&self) -> &Path {
         &self.path
@@ -251,7 +258,11 @@ impl Library {
 
     /// Writes the tree for a manifest (its source text, so comments survive) and section
     /// texts; returns its id.
-    fn build_tree(&self, manifest_text: &str, sections: &BTreeMap<SectionId, String>) -> Result<Oid> {
+    fn build_tree(
+        &self,
+        manifest_text: &str,
+        sections: &BTreeMap<SectionId, String>,
+    ) -> Result<Oid> {
         let mut sections_tb = self.repo.treebuilder(None)?;
         for (id, text) in sections {
             let blob = self.repo.blob(text.as_bytes())?;
@@ -299,14 +310,20 @@ fn check_resource(
     for (_, id) in manifest.sections() {
         let path = id.path();
         let bytes = find(&path).ok_or_else(|| {
-            Error::invalid("resource", format!("{MANIFEST_PATH} lists '{id}' but {path} is missing"))
+            Error::invalid(
+                "resource",
+                format!("{MANIFEST_PATH} lists '{id}' but {path} is missing"),
+            )
         })?;
         let text = String::from_utf8(bytes.clone())
             .map_err(|_| Error::invalid(path.clone(), "it is not valid UTF-8"))?;
         sections.insert(id.clone(), check_section_text(id, &text)?);
     }
     for (name, _) in files {
-        if let Some(stem) = name.strip_prefix("sections/").and_then(|n| n.strip_suffix(".md")) {
+        if let Some(stem) = name
+            .strip_prefix("sections/")
+            .and_then(|n| n.strip_suffix(".md"))
+        {
             let listed = SectionId::new(stem).is_ok_and(|id| manifest.contains(&id));
             if !listed {
                 return Err(Error::invalid(
@@ -317,6 +334,19 @@ fn check_resource(
         }
     }
     Ok((manifest_text, manifest, sections))
+}
+
+/// The identity in the user's global git config, if both `user.name` and `user.email` are
+/// set and valid.
+pub fn git_config_identity() -> Option<Identity> {
+    let cfg = git2::Config::open_default().ok()?;
+    identity_from_config(&cfg)
+}
+
+fn identity_from_config(cfg: &git2::Config) -> Option<Identity> {
+    let name = cfg.get_string("user.name").ok()?;
+    let email = cfg.get_string("user.email").ok()?;
+    Identity::new(&name, &email).ok()
 }
 
 pub(crate) fn oid_to_id(oid: Oid) -> CommitId {

@@ -127,7 +127,10 @@ impl Library {
                 return Err(Error::UnknownSection(id.to_string()));
             }
             if ids.contains(id) {
-                return Err(Error::invalid("proposal", format!("section '{id}' is given twice")));
+                return Err(Error::invalid(
+                    "proposal",
+                    format!("section '{id}' is given twice"),
+                ));
             }
             let text = check_section_text(id, text)?;
             let current = self.section_text_at(base, id)?;
@@ -159,7 +162,9 @@ impl Library {
             .map(|(id, _)| ("Section", id.to_string()))
             .collect();
         let msg = git::message(title, rationale, &trailers);
-        Ok(self.repo.commit(None, &sig, &sig, &msg, &tree, &[&parent])?)
+        Ok(self
+            .repo
+            .commit(None, &sig, &sig, &msg, &tree, &[&parent])?)
     }
 
     pub(crate) fn ensure_revision_ref(&self, n: u64, r: u32, commit: Oid) -> Result<()> {
@@ -215,7 +220,11 @@ impl Library {
             if filter.status.is_some_and(|s| s != p.status) {
                 continue;
             }
-            if filter.section.as_ref().is_some_and(|s| !p.sections.contains(s)) {
+            if filter
+                .section
+                .as_ref()
+                .is_some_and(|s| !p.sections.contains(s))
+            {
                 continue;
             }
             out.push(p);
@@ -236,7 +245,10 @@ impl Library {
     pub fn proposal_diff(&self, n: u64, revision: Option<u32>) -> Result<Vec<SectionDiff>> {
         let p = self.proposal(n)?;
         let rev = match revision {
-            Some(r) => p.revision(r).ok_or(Error::UnknownRevision { number: n, revision: r })?,
+            Some(r) => p.revision(r).ok_or(Error::UnknownRevision {
+                number: n,
+                revision: r,
+            })?,
             None => p.latest(),
         };
         let base = id_to_oid(&rev.base)?;
@@ -253,10 +265,18 @@ impl Library {
     }
 
     /// The full text of a proposal's section at a revision (default: latest).
-    pub fn proposal_text(&self, n: u64, section: &SectionId, revision: Option<u32>) -> Result<String> {
+    pub fn proposal_text(
+        &self,
+        n: u64,
+        section: &SectionId,
+        revision: Option<u32>,
+    ) -> Result<String> {
         let p = self.proposal(n)?;
         let rev = match revision {
-            Some(r) => p.revision(r).ok_or(Error::UnknownRevision { number: n, revision: r })?,
+            Some(r) => p.revision(r).ok_or(Error::UnknownRevision {
+                number: n,
+                revision: r,
+            })?,
             None => p.latest(),
         };
         self.section_text_at(id_to_oid(&rev.commit)?, section)
@@ -288,7 +308,13 @@ impl Library {
     }
 
     /// Records a review verdict on the latest revision.
-    pub fn review(&self, n: u64, who: &Identity, verdict: Verdict, comment: &str) -> Result<Proposal> {
+    pub fn review(
+        &self,
+        n: u64,
+        who: &Identity,
+        verdict: Verdict,
+        comment: &str,
+    ) -> Result<Proposal> {
         let comment = check_body("review comment", comment, true)?;
         self.update_proposal(n, who, |p| {
             require_open(p, "reviewed")?;
@@ -405,7 +431,16 @@ impl Library {
         }
         let commit = self.write_revision(base, &full, &p.author, &p.title, &p.rationale)?;
         let sections: Vec<SectionId> = full.iter().map(|(id, _)| id.clone()).collect();
-        self.add_revision(n, who, p.latest().number, commit, base, sections, RevisionKind::Revised, &note)
+        self.add_revision(
+            n,
+            who,
+            p.latest().number,
+            commit,
+            base,
+            sections,
+            RevisionKind::Revised,
+            &note,
+        )
     }
 
     /// Appends a revision event, provided no other revision was added meanwhile.
@@ -464,20 +499,30 @@ impl Library {
 
     /// Reads a proposal, lets `change` edit it and describe the event, and appends that
     /// event; `change` returning `Ok(None)` writes nothing.
-    pub(crate) fn update_proposal<F>(&self, n: u64, who: &Identity, mut change: F) -> Result<Proposal>
+    pub(crate) fn update_proposal<F>(
+        &self,
+        n: u64,
+        who: &Identity,
+        mut change: F,
+    ) -> Result<Proposal>
     where
         F: FnMut(&mut Proposal) -> Result<Option<NewEvent>>,
     {
-        self.append_event(&meta_ref(n), PROPOSAL_FILE, who, |state: Option<Proposal>| {
-            let mut p = state.ok_or(Error::UnknownProposal(n))?;
-            match change(&mut p)? {
-                Some(event) => {
-                    p.updated = git::rfc3339(git::now());
-                    Ok(Apply::Write(p, event))
+        self.append_event(
+            &meta_ref(n),
+            PROPOSAL_FILE,
+            who,
+            |state: Option<Proposal>| {
+                let mut p = state.ok_or(Error::UnknownProposal(n))?;
+                match change(&mut p)? {
+                    Some(event) => {
+                        p.updated = git::rfc3339(git::now());
+                        Ok(Apply::Write(p, event))
+                    }
+                    None => Ok(Apply::Unchanged(p)),
                 }
-                None => Ok(Apply::Unchanged(p)),
-            }
-        })
+            },
+        )
     }
 }
 

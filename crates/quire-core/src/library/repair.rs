@@ -57,7 +57,8 @@ impl Library {
                 let rev = id_to_oid(&r.commit)?;
                 if self.repo.graph_descendant_of(main, rev)? {
                     if let Some(merge) = self.find_merge_commit(rev)? {
-                        let committer = git::identity_of(&self.repo.find_commit(merge)?.committer());
+                        let committer =
+                            git::identity_of(&self.repo.find_commit(merge)?.committer());
                         self.record_merged(n, &committer, merge)?;
                         report.merged_events += 1;
                     }
@@ -74,7 +75,9 @@ impl Library {
         let mut stack = vec![root.join("refs")];
         let mut candidates = vec![root.join("packed-refs.lock"), root.join("HEAD.lock")];
         while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
             for e in entries.flatten() {
                 let path = e.path();
                 if path.is_dir() {

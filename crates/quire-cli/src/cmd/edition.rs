@@ -1,0 +1,175 @@
+//! `quire publish`, `quire editions`, `quire changelog`, `quire compare`, `quire log`.
+
+use clap::Args;
+
+use super::read::{print_diffs, DiffFormat};
+use super::Context;
+use crate::output::{json, print};
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  quire publish spring-2027 --title \"Spring conference edition\" --notes \"Launched in London.\""
+)]
+pub struct PublishArgs {
+    /// The edition's name in refs/tags/edition/<SLUG>: lowercase letters, digits, '-' and '.'
+    pub slug: String,
+    /// The edition's title
+    #[arg(long)]
+    pub title: String,
+    /// Notes for readers (what this edition is)
+    #[arg(long, default_value = "")]
+    pub notes: String,
+    /// Print the edition as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn publish(ctx: &Context, a: PublishArgs) -> anyhow::Result<()> {
+    let lib = ctx.open()?;
+    let who = ctx.identity(Some(&lib))?;
+    let e = lib.publish(&a.slug, &a.title, &a.notes, &who)?;
+    if a.json {
+        return json(&e);
+    }
+    let mut out = format!(
+        "Published edition '{}' ({}) at {}, tag edition/{}.\n",
+        e.title,
+        e.date,
+        e.commit.short(),
+        e.slug
+    );
+    out.push_str(&changes_text(&e.changes));
+    print(&out)
+}
+
+fn changes_text(changes: &[quire_core::ChangeEntry]) -> String {
+    if changes.is_empty() {
+        return "No proposals merged.\n".into();
+    }
+    let mut out = String::new();
+    for c in changes {
+        out.push_str(&format!(
+            "  #{} {} — {}\n",
+            c.proposal, c.title, c.author.name
+        ));
+    }
+    out
+}
+
+#[derive(Debug, Args)]
+pub struct EditionsArgs {
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn editions(ctx: &Context, a: EditionsArgs) -> anyhow::Result<()> {
+    let lib = ctx.open_read()?;
+    let list = lib.editions()?;
+    if a.json {
+        return json(&list);
+    }
+    if list.is_empty() {
+        return print("No editions yet. Publish one with `quire publish SLUG --title TITLE`.");
+    }
+    let mut out = String::new();
+    for e in &list {
+        out.push_str(&format!(
+            "{:<20} {}  {}  ({} proposals merged, published by {})\n",
+            e.slug,
+            e.date,
+            e.title,
+            e.changes.len(),
+            e.publisher.name
+        ));
+    }
+    print(&out)
+}
+
+#[derive(Debug, Args)]
+pub struct ChangelogArgs {
+    /// From this edition or revision (default: the latest edition)
+    pub from: Option<String>,
+    /// Up to this edition or revision (default: main)
+    pub to: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn changelog(ctx: &Context, a: ChangelogArgs) -> anyhow::Result<()> {
+    let lib = ctx.open_read()?;
+    let list = lib.changelog(a.from.as_deref(), a.to.as_deref())?;
+    if a.json {
+        return json(&list);
+    }
+    let mut out = String::new();
+    for c in &list {
+        out.push_str(&format!(
+            "#{} {} — {} <{}> (merged by {}; {})\n",
+            c.proposal,
+            c.title,
+            c.author.name,
+            c.author.email,
+            c.merged_by.name,
+            c.sections
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if list.is_empty() {
+        out.push_str("No proposals merged in that range.\n");
+    }
+    print(&out)
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The older edition or revision
+    pub from: String,
+    /// The newer edition or revision
+    pub to: String,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Unchanged blocks to show around each change (text format)
+    #[arg(long, default_value_t = 1)]
+    pub context: usize,
+}
+
+pub fn compare(ctx: &Context, a: CompareArgs) -> anyhow::Result<()> {
+    let lib = ctx.open_read()?;
+    let diffs = lib.compare(&a.from, &a.to)?;
+    print_diffs(&diffs, a.format, a.context, ctx.color)
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// How many entries
+    #[arg(short = 'n', long, default_value_t = 50)]
+    pub limit: usize,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn log(ctx: &Context, a: LogArgs) -> anyhow::Result<()> {
+    let lib = ctx.open_read()?;
+    let entries = lib.log(a.limit)?;
+    if a.json {
+        return json(&entries);
+    }
+    let mut out = String::new();
+    for e in &entries {
+        out.push_str(&format!(
+            "{} {} {} — {}\n",
+            e.commit.short(),
+            &e.at[..10.min(e.at.len())],
+            e.summary,
+            e.author.name
+        ));
+    }
+    print(&out)
+}

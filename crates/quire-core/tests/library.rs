@@ -1,0 +1,30 @@
+//! Integration tests of `quire-core`: each test builds a fresh library from the bundled
+//! resource in a temporary directory, drives it through [`quire_core::Library`] and checks
+//! what the real `git` command line says about the repository afterwards.
+//!
+//! All tests build as this one binary; the modules under `tests/library/` group them by
+//! topic.
+
+#![allow(clippy::unwrap_used)]
+
+#[path = "library/support.rs"]
+mod support;
+
+#[path = "library/bad_input.rs"]
+mod bad_input;
+#[path = "library/concurrency.rs"]
+mod concurrency;
+#[path = "library/editions.rs"]
+mod editions;
+#[path = "library/event_log.rs"]
+mod event_log;
+#[path = "library/init.rs"]
+mod init;
+#[path = "library/repair.rs"]
+mod repair;
+#[path = "library/status.rs"]
+mod status;
+#[path = "library/update.rs"]
+mod update;
+#[path = "library/workflow.rs"]
+mod workflow;
