@@ -4,8 +4,9 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use similar::{capture_diff_slices_deadline, Algorithm, DiffTag, DiffableStr};
+use similar::DiffableStr;
 
+use crate::align::{align, intern, Budget, Seen};
 use crate::markdown::{blocks, Block, BlockKind};
 
 /// Limits on the work one diff may do.
@@ -17,8 +18,10 @@ use crate::markdown::{blocks, Block, BlockKind};
 /// ```
 /// use quire_prose::DiffOptions;
 ///
-/// let opts = DiffOptions { max_words: 1_000, ..DiffOptions::default() };
-/// assert!(quire_prose::diff_with("a", "b", &opts).blocks.len() == 1);
+/// let opts = DiffOptions { max_words: 2, ..DiffOptions::default() };
+/// let d = quire_prose::diff_with("one two three", "one two four", &opts);
+/// assert!(d.coarse); // compared line by line, as the block has three words
+/// assert_eq!(d.new_text(), "one two four");
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiffOptions {
@@ -27,12 +30,16 @@ pub struct DiffOptions {
     pub max_words: usize,
     /// When both texts together have more blocks than this, blocks are still aligned, but
     /// a run of replaced blocks is shown as whole removed and added blocks, without
-    /// pairing and word diffs. Default 20,000.
+    /// pairing and word diffs. Default 50,000.
     pub max_blocks: usize,
-    /// The total work budget, in words, for pairing changed blocks and diffing the words
-    /// of paired blocks: each block that is compared or diffed costs its word count. Once
-    /// spent, the remaining changed blocks are shown as whole removed and added blocks.
-    /// Default 1,000,000.
+    /// The total work budget for aligning blocks, pairing changed blocks and diffing the
+    /// words of paired blocks, in units of about one word compared: tokenising a block
+    /// costs two units a word, comparing two blocks for pairing one a word of the smaller,
+    /// aligning two sequences one an item at each step (more for the small gaps that go
+    /// to Myers). Once spent, what is left is
+    /// aligned less finely: blocks or words that could have matched are shown as removed
+    /// and added instead. Default 400,000 (a few tens of milliseconds at most, while
+    /// diffing a typical edit costs far less: only changed blocks are tokenised).
     pub max_block_pairs_words: usize,
     /// How similar (0 to 1) two blocks must be to be shown as one changed block rather
     /// than a removed and an added one: the share of words they have in common (a Dice
@@ -51,8 +58,8 @@ impl Default for DiffOptions {
     fn default() -> Self {
         DiffOptions {
             max_words: 5_000,
-            max_blocks: 20_000,
-            max_block_pairs_words: 1_000_000,
+            max_blocks: 50_000,
+            max_block_pairs_words: 400_000,
             min_similarity: 0.5,
             timeout: Some(Duration::from_millis(500)),
         }
@@ -210,19 +217,23 @@ pub fn diff(old: &str, new: &str) -> ProseDiff {
 pub fn diff_with(old: &str, new: &str, opts: &DiffOptions) -> ProseDiff {
     let old_blocks = blocks(old);
     let new_blocks = blocks(new);
+    let deadline = opts.timeout.and_then(|t| Instant::now().checked_add(t));
     let mut differ = Differ {
         opts,
-        deadline: opts.timeout.and_then(|t| Instant::now().checked_add(t)),
-        budget: opts.max_block_pairs_words,
+        budget: Budget::new(opts.max_block_pairs_words, deadline),
+        scratch: Seen::default(),
         pairing: old_blocks.len() + new_blocks.len() <= opts.max_blocks,
-        coarse: false,
         out: Vec::with_capacity(old_blocks.len().max(new_blocks.len())),
         stats: DiffStats::default(),
     };
 
-    let matches = differ.align(&old_blocks, &new_blocks);
+    let old_texts: Vec<&str> = old_blocks.iter().map(|b| b.text.as_str()).collect();
+    let new_texts: Vec<&str> = new_blocks.iter().map(|b| b.text.as_str()).collect();
+    let (old_ids, new_ids) = intern(&old_texts, &new_texts);
+    let matches = align(&old_ids, &new_ids, &mut differ.budget, &mut Seen::default());
+
     let (mut oi, mut ni) = (0, 0);
-    for &(i, j) in &matches {
+    for (i, j) in matches {
         differ.region(&old_blocks[oi..i], &new_blocks[ni..j]);
         differ.out.push(BlockDiff::Unchanged {
             kind: new_blocks[j].kind,
@@ -235,7 +246,7 @@ pub fn diff_with(old: &str, new: &str, opts: &DiffOptions) -> ProseDiff {
     ProseDiff {
         blocks: differ.out,
         stats: differ.stats,
-        coarse: differ.coarse,
+        coarse: differ.budget.coarse,
     }
 }
 
@@ -250,12 +261,11 @@ const KIND_PENALTY: f64 = 0.25;
 
 struct Differ<'o> {
     opts: &'o DiffOptions,
-    deadline: Option<Instant>,
-    /// What is left of `max_block_pairs_words`.
-    budget: usize,
+    budget: Budget,
+    /// Working memory for aligning tokens.
+    scratch: Seen,
     /// False when `max_blocks` was exceeded.
     pairing: bool,
-    coarse: bool,
     out: Vec<BlockDiff>,
     stats: DiffStats,
 }
@@ -263,86 +273,102 @@ struct Differ<'o> {
 /// A block prepared for pairing and word diffing.
 struct Prepared<'t> {
     tokens: Vec<&'t str>,
-    /// Multiset of the words that count for similarity.
-    bag: HashMap<&'t str, u32>,
-    bag_size: u32,
+    /// The tokens' ids in the region's vocabulary, whitespace all one id.
+    ids: Vec<u32>,
+    /// Sorted ids of the words that count for similarity.
+    bag: Vec<u32>,
 }
 
-impl<'o> Differ<'o> {
-    fn deadline_passed(&mut self) -> bool {
-        let passed = self.deadline.is_some_and(|d| Instant::now() >= d);
-        if passed {
-            self.coarse = true;
-        }
-        passed
+/// A block prepared on demand: `None` until tried, then `Some(None)` if it could not be.
+type Lazy<'t> = Option<Option<Prepared<'t>>>;
+
+/// Token ids shared by the blocks of one replaced region.
+#[derive(Default)]
+struct Vocabulary<'t> {
+    ids: HashMap<&'t str, u32>,
+}
+
+impl<'t> Vocabulary<'t> {
+    fn id(&mut self, token: &'t str) -> u32 {
+        let next = u32::try_from(self.ids.len()).expect("fewer than 2^32 distinct tokens");
+        *self.ids.entry(word_key(token)).or_insert(next)
     }
+}
 
-    /// Spends `words` of the budget, or returns false (and marks the diff coarse) when
-    /// not enough is left.
-    fn charge(&mut self, words: usize) -> bool {
-        if words <= self.budget && !self.deadline_passed() {
-            self.budget -= words;
-            true
-        } else {
-            self.coarse = true;
-            false
-        }
-    }
-
-    /// The pairs `(old index, new index)` of identical blocks, in order.
-    ///
-    /// Blocks whose text occurs on one side only cannot be part of a common subsequence,
-    /// so they are left out before diffing (as GNU diff does): two unrelated documents
-    /// cost nothing to align.
-    fn align(&mut self, old: &[Block], new: &[Block]) -> Vec<(usize, usize)> {
-        let mut ids: HashMap<&str, u32> = HashMap::new();
-        let mut intern = |text| {
-            let next = u32::try_from(ids.len()).expect("fewer than 2^32 distinct blocks");
-            *ids.entry(text).or_insert(next)
-        };
-        let old_ids: Vec<u32> = old.iter().map(|b| intern(b.text.as_str())).collect();
-        let new_ids: Vec<u32> = new.iter().map(|b| intern(b.text.as_str())).collect();
-        let mut in_old = vec![false; ids.len()];
-        let mut in_new = vec![false; ids.len()];
-        old_ids.iter().for_each(|&id| in_old[id as usize] = true);
-        new_ids.iter().for_each(|&id| in_new[id as usize] = true);
-        let old_kept: Vec<usize> = (0..old.len())
-            .filter(|&i| in_new[old_ids[i] as usize])
-            .collect();
-        let new_kept: Vec<usize> = (0..new.len())
-            .filter(|&j| in_old[new_ids[j] as usize])
-            .collect();
-        let old_keys: Vec<u32> = old_kept.iter().map(|&i| old_ids[i]).collect();
-        let new_keys: Vec<u32> = new_kept.iter().map(|&j| new_ids[j]).collect();
-
-        let ops =
-            capture_diff_slices_deadline(Algorithm::Patience, &old_keys, &new_keys, self.deadline);
-        self.deadline_passed();
-        let mut matches = Vec::new();
-        for op in ops {
-            if let (DiffTag::Equal, o, n) = op.as_tag_tuple() {
-                matches.extend(o.zip(n).map(|(i, j)| (old_kept[i], new_kept[j])));
-            }
-        }
-        matches
-    }
-
+impl Differ<'_> {
     /// Emits a run of old blocks replaced by a run of new blocks.
     fn region(&mut self, old: &[Block], new: &[Block]) {
-        let pairs = if old.is_empty() || new.is_empty() {
-            Vec::new()
-        } else if !self.pairing {
-            self.coarse = true;
-            Vec::new()
-        } else {
-            self.pair(old, new)
-        };
+        if old.is_empty() || new.is_empty() || !self.pairing {
+            if !old.is_empty() && !new.is_empty() {
+                self.budget.coarse = true;
+            }
+            old.iter().for_each(|b| self.removed(b));
+            new.iter().for_each(|b| self.added(b));
+            return;
+        }
+        let mut vocabulary = Vocabulary::default();
+        let mut prep_old: Vec<Lazy<'_>> = old.iter().map(|_| None).collect();
+        let mut prep_new: Vec<Lazy<'_>> = new.iter().map(|_| None).collect();
+        let (n, m) = (old.len(), new.len());
         let (mut oi, mut ni) = (0, 0);
-        for (i, j, prep_old, prep_new) in pairs {
-            old[oi..i].iter().for_each(|b| self.removed(b));
-            new[ni..j].iter().for_each(|b| self.added(b));
-            self.changed(&old[i], &new[j], prep_old, prep_new);
+        let mut emit_pair = |this: &mut Self, i: usize, j: usize, a: Lazy<'_>, b: Lazy<'_>| {
+            old[oi..i].iter().for_each(|b| this.removed(b));
+            new[ni..j].iter().for_each(|b| this.added(b));
+            this.changed(&old[i], &new[j], a.flatten(), b.flatten());
             (oi, ni) = (i + 1, j + 1);
+        };
+
+        if n == 1 && m == 1 && old[0].kind == new[0].kind {
+            // A lone block replaced by a lone block of its kind: always a change.
+            let a = Some(self.prepare(&old[0], &mut vocabulary));
+            let b = Some(self.prepare(&new[0], &mut vocabulary));
+            emit_pair(self, 0, 0, a, b);
+        } else if n.saturating_mul(m) <= MAX_PAIRING_CELLS {
+            // Small: the in-order pairing with the greatest total similarity.
+            for (i, block) in old.iter().enumerate() {
+                prep_old[i] = Some(self.prepare(block, &mut vocabulary));
+            }
+            for (j, block) in new.iter().enumerate() {
+                prep_new[j] = Some(self.prepare(block, &mut vocabulary));
+            }
+            for (i, j) in self.best_pairs(old, new, &prep_old, &prep_new) {
+                let (a, b) = (prep_old[i].take(), prep_new[j].take());
+                emit_pair(self, i, j, a, b);
+            }
+        } else {
+            // Large: each old block in turn takes the most similar of the next few new
+            // blocks. Blocks are prepared and diffed as they come, so that if the budget
+            // runs out, it is the end of the region that is left coarse.
+            let mut next = 0;
+            for i in 0..n {
+                if next >= m {
+                    break;
+                }
+                if prep_old[i].is_none() {
+                    prep_old[i] = Some(self.prepare(&old[i], &mut vocabulary));
+                }
+                let mut best: Option<(usize, f64)> = None;
+                for j in next..(next + GREEDY_WINDOW).min(m) {
+                    if prep_new[j].is_none() {
+                        prep_new[j] = Some(self.prepare(&new[j], &mut vocabulary));
+                    }
+                    let s = self.similarity(
+                        (&old[i], prep_old[i].as_ref().and_then(Option::as_ref)),
+                        (&new[j], prep_new[j].as_ref().and_then(Option::as_ref)),
+                    );
+                    if s >= self.opts.min_similarity && best.is_none_or(|(_, b)| s > b) {
+                        best = Some((j, s));
+                    }
+                    if s >= GREEDY_GOOD_ENOUGH {
+                        break;
+                    }
+                }
+                if let Some((j, _)) = best {
+                    let (a, b) = (prep_old[i].take(), prep_new[j].take());
+                    emit_pair(self, i, j, a, b);
+                    next = j + 1;
+                }
+            }
         }
         old[oi..].iter().for_each(|b| self.removed(b));
         new[ni..].iter().for_each(|b| self.added(b));
@@ -366,22 +392,29 @@ impl<'o> Differ<'o> {
         });
     }
 
-    /// Tokenises a block for pairing, if it is small enough and the budget allows.
-    fn prepare<'t>(&mut self, block: &'t Block) -> Option<Prepared<'t>> {
+    /// Tokenises a block, if it is small enough and the budget allows.
+    fn prepare<'t>(
+        &mut self,
+        block: &'t Block,
+        vocabulary: &mut Vocabulary<'t>,
+    ) -> Option<Prepared<'t>> {
         let words = count_words(&block.text);
         if words > self.opts.max_words {
-            self.coarse = true;
+            self.budget.coarse = true;
             return None;
         }
-        if !self.charge(words) {
+        // Tokenising and interning cost about twice as much as comparing a word.
+        if !self.budget.charge(2 * words) {
             return None;
         }
         let tokens = word_tokens(&block.text);
-        let bag_of = |pred: fn(&str) -> bool| {
-            let mut bag: HashMap<&'t str, u32> = HashMap::new();
-            for t in tokens.iter().filter(|t| pred(t)) {
-                *bag.entry(*t).or_insert(0) += 1;
-            }
+        let ids: Vec<u32> = tokens.iter().map(|t| vocabulary.id(t)).collect();
+        let bag_of = |counts: fn(&str) -> bool| -> Vec<u32> {
+            let mut bag: Vec<u32> = (tokens.iter().zip(&ids))
+                .filter(|(t, _)| counts(t))
+                .map(|(_, &id)| id)
+                .collect();
+            bag.sort_unstable();
             bag
         };
         let mut bag = bag_of(|t| t.chars().any(char::is_alphanumeric));
@@ -389,14 +422,10 @@ impl<'o> Differ<'o> {
             // No words, only symbols (a rule, a table of dashes): compare the symbols.
             bag = bag_of(|t| !is_space(t));
         }
-        let bag_size = bag.values().sum();
-        Some(Prepared {
-            tokens,
-            bag,
-            bag_size,
-        })
+        Some(Prepared { tokens, ids, bag })
     }
 
+    /// The share of words two blocks have in common, less a penalty for different kinds.
     fn similarity(
         &mut self,
         old: (&Block, Option<&Prepared<'_>>),
@@ -405,23 +434,24 @@ impl<'o> Differ<'o> {
         let (Some(a), Some(b)) = (old.1, new.1) else {
             return 0.0;
         };
-        if a.bag_size + b.bag_size == 0 {
+        let (a, b) = (a.bag.as_slice(), b.bag.as_slice());
+        if a.is_empty() && b.is_empty() || !self.budget.charge(a.len().min(b.len())) {
             return 0.0;
         }
-        let (small, large) = if a.bag.len() <= b.bag.len() {
-            (a, b)
-        } else {
-            (b, a)
-        };
-        if !self.charge(small.bag.len()) {
-            return 0.0;
+        // Size of the multiset intersection of two sorted lists.
+        let (mut i, mut j, mut common) = (0, 0, 0usize);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    common += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
         }
-        let common: u32 = small
-            .bag
-            .iter()
-            .map(|(w, n)| large.bag.get(w).map_or(0, |m| (*n).min(*m)))
-            .sum();
-        let dice = 2.0 * f64::from(common) / f64::from(a.bag_size + b.bag_size);
+        let dice = 2.0 * common as f64 / (a.len() + b.len()) as f64;
         if old.0.kind == new.0.kind {
             dice
         } else {
@@ -429,86 +459,56 @@ impl<'o> Differ<'o> {
         }
     }
 
-    /// Pairs similar blocks of a replaced region, in order. Returns each pair with the
-    /// prepared blocks, for the word diff.
-    fn pair<'t>(
+    /// The in-order pairing of a small region with the greatest total similarity.
+    fn best_pairs(
         &mut self,
-        old: &'t [Block],
-        new: &'t [Block],
-    ) -> Vec<(usize, usize, Option<Prepared<'t>>, Option<Prepared<'t>>)> {
-        if old.len() == 1 && new.len() == 1 && old[0].kind == new[0].kind {
-            return vec![(0, 0, None, None)];
-        }
-        let mut prep_old: Vec<Option<Prepared<'t>>> = old.iter().map(|b| self.prepare(b)).collect();
-        let mut prep_new: Vec<Option<Prepared<'t>>> = new.iter().map(|b| self.prepare(b)).collect();
+        old: &[Block],
+        new: &[Block],
+        prep_old: &[Lazy<'_>],
+        prep_new: &[Lazy<'_>],
+    ) -> Vec<(usize, usize)> {
         let threshold = self.opts.min_similarity;
-        let score = |this: &mut Self, i: usize, j: usize| {
-            this.similarity(
-                (&old[i], prep_old[i].as_ref()),
-                (&new[j], prep_new[j].as_ref()),
-            )
-        };
-
         let (n, m) = (old.len(), new.len());
-        let mut pairs = Vec::new();
-        if n.saturating_mul(m) <= MAX_PAIRING_CELLS {
-            // Optimal: the in-order pairing with the greatest total similarity.
-            let width = m + 1;
-            let mut total = vec![0.0f64; (n + 1) * width];
-            let mut took_pair = vec![false; (n + 1) * width];
-            for i in 1..=n {
-                for j in 1..=m {
-                    let mut best = total[(i - 1) * width + j].max(total[i * width + j - 1]);
-                    let s = score(self, i - 1, j - 1);
-                    if s >= threshold {
-                        let with_pair = total[(i - 1) * width + j - 1] + s;
-                        if with_pair > best {
-                            best = with_pair;
-                            took_pair[i * width + j] = true;
-                        }
-                    }
-                    total[i * width + j] = best;
-                }
-            }
-            let (mut i, mut j) = (n, m);
-            while i > 0 && j > 0 {
-                if took_pair[i * width + j] {
-                    pairs.push((i - 1, j - 1));
-                    (i, j) = (i - 1, j - 1);
-                } else if total[(i - 1) * width + j] >= total[i * width + j - 1] {
-                    i -= 1;
-                } else {
-                    j -= 1;
-                }
-            }
-            pairs.reverse();
-        } else {
-            // Greedy: each old block takes the most similar of the next few new blocks.
-            let mut next = 0;
-            for i in 0..n {
-                if next >= m {
-                    break;
-                }
-                let mut best: Option<(usize, f64)> = None;
-                for j in next..(next + GREEDY_WINDOW).min(m) {
-                    let s = score(self, i, j);
-                    if s >= threshold && best.is_none_or(|(_, b)| s > b) {
-                        best = Some((j, s));
-                    }
-                    if s >= GREEDY_GOOD_ENOUGH {
-                        break;
+        let width = m + 1;
+        let mut total = vec![0.0f64; (n + 1) * width];
+        let mut took_pair = vec![false; (n + 1) * width];
+        for i in 1..=n {
+            for j in 1..=m {
+                let mut best = total[(i - 1) * width + j].max(total[i * width + j - 1]);
+                let s = self.similarity(
+                    (
+                        &old[i - 1],
+                        prep_old[i - 1].as_ref().and_then(Option::as_ref),
+                    ),
+                    (
+                        &new[j - 1],
+                        prep_new[j - 1].as_ref().and_then(Option::as_ref),
+                    ),
+                );
+                if s >= threshold {
+                    let with_pair = total[(i - 1) * width + j - 1] + s;
+                    if with_pair > best {
+                        best = with_pair;
+                        took_pair[i * width + j] = true;
                     }
                 }
-                if let Some((j, _)) = best {
-                    pairs.push((i, j));
-                    next = j + 1;
-                }
+                total[i * width + j] = best;
             }
         }
+        let mut pairs = Vec::new();
+        let (mut i, mut j) = (n, m);
+        while i > 0 && j > 0 {
+            if took_pair[i * width + j] {
+                pairs.push((i - 1, j - 1));
+                (i, j) = (i - 1, j - 1);
+            } else if total[(i - 1) * width + j] >= total[i * width + j - 1] {
+                i -= 1;
+            } else {
+                j -= 1;
+            }
+        }
+        pairs.reverse();
         pairs
-            .into_iter()
-            .map(|(i, j)| (i, j, prep_old[i].take(), prep_new[j].take()))
-            .collect()
     }
 
     /// Emits a paired block: a word diff, or a coarser one if a limit is reached.
@@ -519,28 +519,33 @@ impl<'o> Differ<'o> {
         prep_old: Option<Prepared<'_>>,
         prep_new: Option<Prepared<'_>>,
     ) {
-        let (old_words, new_words) = (count_words(&old.text), count_words(&new.text));
-        let spans = if old_words.max(new_words) <= self.opts.max_words {
-            if self.charge(old_words + new_words) {
-                let old_tokens = prep_old.map_or_else(|| word_tokens(&old.text), |p| p.tokens);
-                let new_tokens = prep_new.map_or_else(|| word_tokens(&new.text), |p| p.tokens);
-                Some(self.token_spans(&old_tokens, &new_tokens, word_key))
+        if old.text == new.text {
+            // Only when a limit kept the block alignment from matching them.
+            self.out.push(BlockDiff::Unchanged {
+                kind: new.kind,
+                text: new.text.clone(),
+            });
+            return;
+        }
+        let spans = if let (Some(a), Some(b)) = (&prep_old, &prep_new) {
+            let matches = align(&a.ids, &b.ids, &mut self.budget, &mut self.scratch);
+            Some(spans(&a.tokens, &b.tokens, &matches))
+        } else if count_words(&old.text).max(count_words(&new.text)) > self.opts.max_words {
+            // Too many words: diff lines instead, if the budget allows.
+            let old_lines: Vec<&str> = old.text.split_inclusive('\n').collect();
+            let new_lines: Vec<&str> = new.text.split_inclusive('\n').collect();
+            if self.budget.charge(old_lines.len() + new_lines.len()) {
+                let (old_ids, new_ids) = intern(&old_lines, &new_lines);
+                let matches = align(&old_ids, &new_ids, &mut self.budget, &mut self.scratch);
+                Some(spans(&old_lines, &new_lines, &matches))
             } else {
                 None
             }
         } else {
-            // Too many words: diff lines instead, if the budget allows.
-            self.coarse = true;
-            let old_lines: Vec<&str> = old.text.split_inclusive('\n').collect();
-            let new_lines: Vec<&str> = new.text.split_inclusive('\n').collect();
-            if self.charge(old_lines.len() + new_lines.len()) {
-                Some(self.token_spans(&old_lines, &new_lines, |line| line))
-            } else {
-                None
-            }
+            None
         };
         match spans {
-            Some(spans) => {
+            Some(spans) if spans.iter().any(|s| s.op != SpanOp::Equal) => {
                 self.stats.blocks_changed += 1;
                 for span in &spans {
                     match span.op {
@@ -554,93 +559,139 @@ impl<'o> Differ<'o> {
                     spans,
                 });
             }
-            None => {
+            _ => {
                 self.removed(old);
                 self.added(new);
             }
         }
     }
+}
 
-    /// Diffs two token sequences (which concatenate to the two texts) compared by `key`,
-    /// and turns the result into compact spans.
-    fn token_spans(&mut self, old: &[&str], new: &[&str], key: fn(&str) -> &str) -> Vec<Span> {
-        let old_keys: Vec<&str> = old.iter().map(|t| key(t)).collect();
-        let new_keys: Vec<&str> = new.iter().map(|t| key(t)).collect();
-        let ops =
-            capture_diff_slices_deadline(Algorithm::Patience, &old_keys, &new_keys, self.deadline);
-        self.deadline_passed();
-
-        // Token by token first.
-        let mut raw: Vec<(SpanOp, &str)> = Vec::with_capacity(old.len().max(new.len()));
-        for op in ops {
-            let (tag, o, n) = op.as_tag_tuple();
-            match tag {
-                DiffTag::Equal => {
-                    for (i, j) in o.zip(n) {
-                        if old[i] == new[j] {
-                            raw.push((SpanOp::Equal, old[i]));
-                        } else {
-                            // Equal keys, different whitespace.
-                            raw.push((SpanOp::Delete, old[i]));
-                            raw.push((SpanOp::Insert, new[j]));
-                        }
-                    }
-                }
-                DiffTag::Delete | DiffTag::Insert | DiffTag::Replace => {
-                    raw.extend(old[o].iter().map(|t| (SpanOp::Delete, *t)));
-                    raw.extend(new[n].iter().map(|t| (SpanOp::Insert, *t)));
-                }
-            }
+/// Turns matched tokens into compact spans. In each gap between matches come the
+/// deletions, then the insertions; matched tokens that differ (whitespace, which matches
+/// any whitespace) are a deletion and an insertion.
+fn spans(old: &[&str], new: &[&str], matches: &[(usize, usize)]) -> Vec<Span> {
+    let mut raw: Vec<(SpanOp, &str)> = Vec::with_capacity(old.len().max(new.len()));
+    let (mut oi, mut ni) = (0, 0);
+    for &(i, j) in matches
+        .iter()
+        .chain(std::iter::once(&(old.len(), new.len())))
+    {
+        raw.extend(old[oi..i].iter().map(|t| (SpanOp::Delete, *t)));
+        raw.extend(new[ni..j].iter().map(|t| (SpanOp::Insert, *t)));
+        if i == old.len() {
+            break;
         }
-        compact(&raw)
+        if old[i] == new[j] {
+            raw.push((SpanOp::Equal, old[i]));
+        } else {
+            raw.push((SpanOp::Delete, old[i]));
+            raw.push((SpanOp::Insert, new[j]));
+        }
+        (oi, ni) = (i + 1, j + 1);
     }
+    compact(&raw)
+}
+
+/// A run of equal text, or one change: what was deleted and what was inserted there.
+enum Piece {
+    Equal(String),
+    Change { del: String, ins: String },
 }
 
 /// Turns token-level ops into compact spans:
 ///
+/// - each run of changes becomes one `Delete` then one `Insert` span;
 /// - whitespace that is equal but sits between two changes joins them, so that a
 ///   rewritten phrase reads `[-quickly fixes-]{+slowly repairs+}` rather than
 ///   `[-quickly-]{+slowly+} [-fixes-]{+repairs+}`;
-/// - each run of changes becomes one `Delete` then one `Insert` span;
-/// - whitespace common to the start or end of both moves out into the equal text.
+/// - so does an equal word or two between two larger changes, so that a rewritten
+///   sentence reads as one change and not as fragments around every `the`;
+/// - whitespace common to the start or end of both sides of a change moves out into the
+///   equal text.
 fn compact(raw: &[(SpanOp, &str)]) -> Vec<Span> {
-    let mut spans: Vec<Span> = Vec::new();
-    let (mut del, mut ins) = (String::new(), String::new());
+    let mut pieces: Vec<Piece> = Vec::new();
     for (k, &(op, text)) in raw.iter().enumerate() {
         let between_changes = op == SpanOp::Equal
             && is_space(text)
             && k > 0
             && raw[k - 1].0 != SpanOp::Equal
             && raw.get(k + 1).is_some_and(|next| next.0 != SpanOp::Equal);
-        match op {
-            SpanOp::Equal if between_changes => {
-                del.push_str(text);
-                ins.push_str(text);
+        let (del, ins) = match op {
+            SpanOp::Equal if !between_changes => {
+                match pieces.last_mut() {
+                    Some(Piece::Equal(equal)) => equal.push_str(text),
+                    _ => pieces.push(Piece::Equal(text.to_owned())),
+                }
+                continue;
             }
-            SpanOp::Equal => {
-                flush_change(&mut spans, &mut del, &mut ins);
-                push_span(&mut spans, SpanOp::Equal, text);
+            SpanOp::Equal => (text, text),
+            SpanOp::Delete => (text, ""),
+            SpanOp::Insert => ("", text),
+        };
+        match pieces.last_mut() {
+            Some(Piece::Change { del: d, ins: i }) => {
+                d.push_str(del);
+                i.push_str(ins);
             }
-            SpanOp::Delete => del.push_str(text),
-            SpanOp::Insert => ins.push_str(text),
+            _ => pieces.push(Piece::Change {
+                del: del.to_owned(),
+                ins: ins.to_owned(),
+            }),
+        }
+        absorb_small_equal(&mut pieces);
+    }
+
+    let mut spans: Vec<Span> = Vec::new();
+    for piece in pieces {
+        match piece {
+            Piece::Equal(text) => push_span(&mut spans, SpanOp::Equal, &text),
+            Piece::Change { del, ins } => {
+                let (mut lead, mut trail) = (0, 0);
+                if !del.is_empty() && !ins.is_empty() {
+                    lead = common_space_prefix(&del, &ins);
+                    trail = common_space_suffix(&del[lead..], &ins[lead..]);
+                }
+                push_span(&mut spans, SpanOp::Equal, &del[..lead]);
+                push_span(&mut spans, SpanOp::Delete, &del[lead..del.len() - trail]);
+                push_span(&mut spans, SpanOp::Insert, &ins[lead..ins.len() - trail]);
+                push_span(&mut spans, SpanOp::Equal, &del[del.len() - trail..]);
+            }
         }
     }
-    flush_change(&mut spans, &mut del, &mut ins);
     spans
 }
 
-fn flush_change(spans: &mut Vec<Span>, del: &mut String, ins: &mut String) {
-    let (mut lead, mut trail) = (0, 0);
-    if !del.is_empty() && !ins.is_empty() {
-        lead = common_space_prefix(del, ins);
-        trail = common_space_suffix(&del[lead..], &ins[lead..]);
+/// An equal run of at most this many words between two changes may join them.
+const ABSORB_WORDS: usize = 2;
+
+/// While the last pieces are a change, a short equal run and a change, and the run has
+/// fewer words than either change (counting the larger side of each), merges the three
+/// into one change. A single changed word on each side of an equal word stays as it is.
+fn absorb_small_equal(pieces: &mut Vec<Piece>) {
+    let size = |piece: &Piece| match piece {
+        Piece::Change { del, ins } => count_words(del).max(count_words(ins)),
+        Piece::Equal(_) => 0,
+    };
+    while let [.., Piece::Change { .. }, Piece::Equal(equal), right @ Piece::Change { .. }] =
+        pieces.as_slice()
+    {
+        let (left, words) = (&pieces[pieces.len() - 3], count_words(equal));
+        if words > ABSORB_WORDS || words >= size(left).min(size(right)) {
+            return;
+        }
+        let (Some(Piece::Change { del: rd, ins: ri }), Some(Piece::Equal(equal))) =
+            (pieces.pop(), pieces.pop())
+        else {
+            unreachable!("matched above");
+        };
+        if let Some(Piece::Change { del, ins }) = pieces.last_mut() {
+            del.push_str(&equal);
+            del.push_str(&rd);
+            ins.push_str(&equal);
+            ins.push_str(&ri);
+        }
     }
-    push_span(spans, SpanOp::Equal, &del[..lead]);
-    push_span(spans, SpanOp::Delete, &del[lead..del.len() - trail]);
-    push_span(spans, SpanOp::Insert, &ins[lead..ins.len() - trail]);
-    push_span(spans, SpanOp::Equal, &del[del.len() - trail..]);
-    del.clear();
-    ins.clear();
 }
 
 fn push_span(spans: &mut Vec<Span>, op: SpanOp, text: &str) {
@@ -686,28 +737,73 @@ fn word_key(token: &str) -> &str {
     }
 }
 
-/// Splits text into Unicode words (UAX #29: `don't`, `déjà`, `ŵyr` and a
-/// emoji sequence are one token each; punctuation is a token of its own) and runs of
+/// Splits text into Unicode words (UAX #29: `don't`, `déjà`, `ŵyr` and an emoji
+/// sequence are one token each; punctuation is a token of its own) and runs of
 /// whitespace. The tokens concatenate back to the text.
-pub(crate) fn word_tokens(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut space_start: Option<usize> = None;
-    let mut pos = 0;
-    for token in text.tokenize_unicode_words() {
-        if is_space(token) {
-            space_start.get_or_insert(pos);
+///
+/// Runs of non-whitespace that are all ASCII take a fast path that applies the same
+/// UAX #29 rules; the others go to `unicode-segmentation` (through `similar`).
+pub(crate) fn word_tokens<'t>(text: &'t str) -> Vec<&'t str> {
+    let mut out = Vec::with_capacity(text.len() / 3);
+    let mut emit = |chunk: &'t str, space: bool| {
+        if space {
+            out.push(chunk);
+        } else if chunk.is_ascii() {
+            ascii_words(chunk, &mut out);
         } else {
-            if let Some(start) = space_start.take() {
-                out.push(&text[start..pos]);
-            }
-            out.push(token);
+            out.extend(chunk.tokenize_unicode_words());
         }
-        pos += token.len();
+    };
+    let mut start = 0;
+    let mut in_space = None;
+    for (i, c) in text.char_indices() {
+        let space = c.is_whitespace();
+        if in_space != Some(space) {
+            if let Some(was_space) = in_space {
+                emit(&text[start..i], was_space);
+            }
+            (start, in_space) = (i, Some(space));
+        }
     }
-    if let Some(start) = space_start {
-        out.push(&text[start..pos]);
+    if let Some(was_space) = in_space {
+        emit(&text[start..], was_space);
     }
     out
+}
+
+/// UAX #29 word segmentation of ASCII text without whitespace: letters, digits and `_`
+/// join; `'`, `.` and `:` join two letters; `'`, `.`, `,` and `;` join two digits;
+/// anything else is a token of its own.
+fn ascii_words<'t>(chunk: &'t str, out: &mut Vec<&'t str>) {
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let bytes = chunk.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        i += 1;
+        if is_word(bytes[start]) {
+            loop {
+                while i < bytes.len() && is_word(bytes[i]) {
+                    i += 1;
+                }
+                if i + 1 < bytes.len() {
+                    let (prev, mid, next) = (bytes[i - 1], bytes[i], bytes[i + 1]);
+                    let letters = prev.is_ascii_alphabetic()
+                        && next.is_ascii_alphabetic()
+                        && matches!(mid, b'\'' | b'.' | b':');
+                    let digits = prev.is_ascii_digit()
+                        && next.is_ascii_digit()
+                        && matches!(mid, b'\'' | b'.' | b',' | b';');
+                    if letters || digits {
+                        i += 2;
+                        continue;
+                    }
+                }
+                break;
+            }
+        }
+        out.push(&chunk[start..i]);
+    }
 }
 
 fn count_words(text: &str) -> usize {
@@ -999,6 +1095,46 @@ mod tests {
     }
 
     #[test]
+    fn a_short_equal_run_between_larger_changes_joins_them() {
+        let d = check(
+            "Train staff, showing them the steps as they go.",
+            "Train staff, and to do it safely: ask before acting for them, record that.",
+        );
+        assert_eq!(
+            d.blocks,
+            [changed(
+                Paragraph,
+                vec![
+                    eq("Train staff, "),
+                    del("showing them the steps as they go"),
+                    ins("and to do it safely: ask before acting for them, record that"),
+                    eq("."),
+                ]
+            )]
+        );
+    }
+
+    #[test]
+    fn single_word_changes_around_an_equal_word_stay_apart() {
+        let d = check("We fix big roads.", "We mend big lanes.");
+        assert_eq!(
+            d.blocks,
+            [changed(
+                Paragraph,
+                vec![
+                    eq("We "),
+                    del("fix"),
+                    ins("mend"),
+                    eq(" big "),
+                    del("roads"),
+                    ins("lanes"),
+                    eq("."),
+                ]
+            )]
+        );
+    }
+
+    #[test]
     fn punctuation_change_is_just_the_punctuation() {
         let d = check("Fix it now.", "Fix it now!");
         assert_eq!(
@@ -1260,6 +1396,30 @@ mod tests {
             block,
             serde_json::json!({"kind": "list_item", "text": "- item", "range": {"start": 0, "end": 6}})
         );
+    }
+
+    #[test]
+    fn ascii_fast_path_matches_unicode_segmentation() {
+        let alphabet = b"aZ09_ .:,;'-!x\n\t\"";
+        let mut seed = 7u64;
+        for _ in 0..3_000 {
+            let mut text = String::new();
+            for _ in 0..(seed % 16) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push(alphabet[(seed % alphabet.len() as u64) as usize] as char);
+            }
+            // unicode-segmentation, with whitespace runs merged as word_tokens does.
+            let mut expected: Vec<String> = Vec::new();
+            for token in text.as_str().tokenize_unicode_words() {
+                match expected.last_mut() {
+                    Some(last) if is_space(last) && is_space(token) => last.push_str(token),
+                    _ => expected.push(token.to_owned()),
+                }
+            }
+            assert_eq!(word_tokens(&text), expected, "{text:?}");
+        }
     }
 
     #[test]

@@ -8,22 +8,32 @@
 //! inside paragraphs rather than as a line diff. [`diff`] works in three steps:
 //!
 //! 1. **Align blocks.** Both texts are split into [`blocks`] (each list item its own
-//!    block) and the sequences of block texts are diffed with the patience algorithm, so
+//!    block) and the sequences of block texts are aligned with a patience diff, so
 //!    identical blocks line up as [`BlockDiff::Unchanged`].
 //! 2. **Pair replaced blocks.** Between two unchanged blocks, the old blocks that were
 //!    replaced are paired in order with similar new blocks (most words in common, same
 //!    kind preferred); a pair becomes one [`BlockDiff::Changed`], the rest
 //!    [`BlockDiff::Removed`] and [`BlockDiff::Added`]. A moved block shows as removed in
 //!    one place and added in the other.
-//! 3. **Diff words.** Inside a pair, Unicode words, punctuation and runs of whitespace are
-//!    diffed with the patience algorithm and merged into compact [`Span`]s: one
-//!    `Delete` then one `Insert` per change, whitespace between two changes joining them.
+//! 3. **Diff words.** Inside a pair, Unicode words (UAX #29), punctuation and runs of
+//!    whitespace are aligned with the same patience diff and merged into compact
+//!    [`Span`]s: one `Delete` then one `Insert` per change, whitespace between two changes
+//!    joining them. Whitespace matches any whitespace, so re-wrapping a line does not
+//!    disturb the words around it.
+//!
+//! The patience diff anchors on items that occur once on each side and recurses into the
+//! gaps between anchors, as git's does; only small gaps without such an anchor go to the
+//! Myers algorithm of the `similar` crate. Unlike a plain Myers diff, whose cost grows with
+//! the product of the lengths on reordered or rewritten text, every step here is charged
+//! to a budget.
 //!
 //! The diff is faithful: [`ProseDiff::old_text`] and [`ProseDiff::new_text`] rebuild both
 //! texts, block-normalised (the blocks' texts joined by a blank line). Only the blank
-//! lines between blocks are not compared. The work is bounded by [`DiffOptions`]: past a
-//! limit the diff gets coarser (whole blocks, or lines of a huge block) and says so in
-//! [`ProseDiff::coarse`].
+//! lines between blocks are not compared; line endings are (normalise CRLF before diffing
+//! if it should not count). The work is bounded by [`DiffOptions`]: past a limit the diff
+//! gets coarser (whole blocks, or the lines of a huge block) and says so in
+//! [`ProseDiff::coarse`]. About 1 MB of Markdown diffs in tens of milliseconds at most in
+//! a release build (`cargo run --release -p quire-prose --example bench`).
 //!
 //! A diff renders as terminal text ([`render_text`], [`TextStyle`]), as an escaped HTML
 //! fragment ([`render_html`]) or, through its `Serialize` impls, as JSON.
@@ -54,6 +64,7 @@
 //! );
 //! ```
 
+mod align;
 mod diff;
 mod markdown;
 mod render;

@@ -24,8 +24,14 @@ pub fn markdown_options() -> Options {
         | Options::ENABLE_FOOTNOTES
 }
 
+/// A parser over `source` without its byte order mark, if it has one (pulldown-cmark
+/// would take the mark for text, and `# Title` after it for a paragraph).
 fn parser(source: &str) -> Parser<'_> {
-    Parser::new_ext(source, markdown_options())
+    Parser::new_ext(without_bom(source), markdown_options())
+}
+
+fn without_bom(source: &str) -> &str {
+    source.strip_prefix('\u{feff}').unwrap_or(source)
 }
 
 /// What a top-level [`Block`] is.
@@ -98,7 +104,9 @@ fn kind_of(tag: &Tag<'_>) -> BlockKind {
 ///
 /// Each item of a top-level list is its own block; lists nested in an item stay inside
 /// that item, as does everything inside a block quote. Each block's `text` is
-/// `&source[range]`, trimmed of trailing whitespace (so of trailing newlines). Source text
+/// `&source[range]`: from the start of its first line (indentation included, so that the
+/// text parses back to the same kind of block) to its end, trimmed of trailing whitespace
+/// (so of trailing newlines). Source text
 /// that belongs to no block but is not blank, such as a link reference definition
 /// (`[home]: https://example.org`), becomes a [`BlockKind::Other`] block, so that no
 /// non-blank text of the source is lost: only the blank lines between blocks are.
@@ -121,7 +129,10 @@ pub fn blocks(source: &str) -> Vec<Block> {
     let mut depth = 0usize;
     // Whether we are directly inside a top-level list (depth 1 holds its items).
     let mut in_top_list = false;
+    // Offsets from the parser are relative to the source without its byte order mark.
+    let bom = source.len() - without_bom(source).len();
     for (event, range) in parser(source).into_offset_iter() {
+        let range = range.start + bom..range.end + bom;
         match event {
             Event::Start(tag) => {
                 if depth == 0 {
@@ -155,11 +166,11 @@ pub fn blocks(source: &str) -> Vec<Block> {
     }
 
     let mut out = Vec::with_capacity(found.len());
-    let mut covered = 0usize;
+    let mut covered = bom;
     for (kind, range) in found {
         // Keep the indentation before the block (an indented code block's range starts
         // after it), so that the text parses back to the same block.
-        let line_start = source[..range.start].rfind('\n').map_or(0, |i| i + 1);
+        let line_start = source[..range.start].rfind('\n').map_or(bom, |i| i + 1);
         let indented = source[line_start..range.start]
             .chars()
             .all(|c| c == ' ' || c == '\t');
@@ -400,6 +411,25 @@ mod tests {
             ]
         );
         assert_ranges_slice_back(source);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let source = "\u{feff}# Title\n\nText.\n";
+        assert_eq!(
+            kinds_and_texts(source),
+            [
+                (BlockKind::Heading, "# Title".to_string()),
+                (BlockKind::Paragraph, "Text.".to_string()),
+            ]
+        );
+        assert_eq!(
+            kinds_and_texts("\u{feff}    code\n"),
+            [(BlockKind::CodeBlock, "    code".to_string())]
+        );
+        assert_ranges_slice_back(source);
+        assert_eq!(first_heading(source), Some("Title".to_string()));
+        assert_eq!(to_html(source), to_html("# Title\n\nText.\n"));
     }
 
     #[test]

@@ -357,9 +357,15 @@ fn one_megabyte_inputs_complete_faithfully() {
     assert_well_formed(&old, &other, &d, 7);
 
     // One huge paragraph: too many words to diff word by word.
-    let paragraph = old
-        .replace("\n\n", "\n")
-        .replace(['#', '-', '>', '`', '|', '<', '['], "x");
+    let plain = [
+        "the", "council", "fixes", "café", "ŵyr", "roads,", "quickly.",
+    ];
+    let paragraph = (0..170_000)
+        .map(|_| plain[rng.below(plain.len())])
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(paragraph.len() >= 1_000_000);
+    assert_eq!(blocks(&paragraph).len(), 1);
     let edited = paragraph.replacen("council", "COUNCIL", 3);
     let d = diff_with(&paragraph, &edited, &no_deadline());
     assert!(d.coarse);
