@@ -82,10 +82,20 @@ pub struct EditionSlug(String);
 impl EditionSlug {
     /// Checks and wraps an edition slug.
     pub fn new(slug: &str) -> Result<EditionSlug> {
-        check_slug(slug, true).map_err(|reason| Error::Invalid {
-            what: format!("edition name '{}'", printable(slug)),
-            reason,
-        })?;
+        check_slug(slug, true)
+            .and_then(|()| {
+                if slug.ends_with(".lock") {
+                    Err("it must not end with '.lock', which git keeps for lock files".into())
+                } else if slug == "main" || slug == "draft" {
+                    Err("'main' and 'draft' name the draft of the next edition".into())
+                } else {
+                    Ok(())
+                }
+            })
+            .map_err(|reason| Error::Invalid {
+                what: format!("edition name '{}'", printable(slug)),
+                reason,
+            })?;
         Ok(EditionSlug(slug.to_string()))
     }
 
@@ -168,6 +178,9 @@ pub struct Identity {
 impl Identity {
     /// Checks and builds an identity.
     pub fn new(name: &str, email: &str) -> Result<Identity> {
+        // Checked before trimming, which would quietly drop a leading or trailing newline.
+        let name_control = name.chars().any(char::is_control);
+        let email_control = email.chars().any(char::is_control);
         let name = name.trim();
         let email = email.trim();
         let bad = |reason: &str| Error::Invalid {
@@ -183,12 +196,13 @@ impl Identity {
         if name.chars().count() > 100 || email.len() > 254 {
             return Err(bad("the name or email is too long"));
         }
-        if name.chars().any(|c| c.is_control() || c == '<' || c == '>') {
+        if name_control || name.chars().any(|c| c == '<' || c == '>') {
             return Err(bad("the name must not hold '<', '>' or control characters"));
         }
-        if email
-            .chars()
-            .any(|c| c.is_control() || c.is_whitespace() || c == '<' || c == '>')
+        if email_control
+            || email
+                .chars()
+                .any(|c| c.is_whitespace() || c == '<' || c == '>')
             || !email.contains('@')
         {
             return Err(bad("the email must look like someone@example.org"));
@@ -347,7 +361,9 @@ mod tests {
     fn edition_slugs_allow_dots_between_words() {
         assert!(EditionSlug::new("2027.1").is_ok());
         assert!(EditionSlug::new("spring-2027").is_ok());
-        for bad in ["..", "a..b", ".a", "a.", "a/b", "@{", "~"] {
+        for bad in [
+            "..", "a..b", ".a", "a.", "a/b", "@{", "~", "a.lock", "main", "draft",
+        ] {
             assert!(EditionSlug::new(bad).is_err(), "{bad:?}");
         }
     }

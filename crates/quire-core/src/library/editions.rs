@@ -136,8 +136,30 @@ impl Library {
                 },
             ));
         }
-        found.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.slug.cmp(&b.1.slug)));
-        let mut out: Vec<Edition> = found.into_iter().map(|(_, e)| e).collect();
+        // Tag times have one-second resolution; within a second, an edition comes after the
+        // one its `Edition-Previous` chain leads back through.
+        let depth = |e: &Edition| {
+            let mut d = 0;
+            let mut prev = e.previous.clone();
+            while let Some(p) = prev.filter(|_| d < found.len()) {
+                d += 1;
+                prev = found
+                    .iter()
+                    .find(|(_, f)| f.slug == p)
+                    .and_then(|(_, f)| f.previous.clone());
+            }
+            d
+        };
+        let mut keyed: Vec<(i64, usize, Edition)> = found
+            .iter()
+            .map(|(when, e)| (*when, depth(e), e.clone()))
+            .collect();
+        keyed.sort_by(|a, b| {
+            (a.0, a.1)
+                .cmp(&(b.0, b.1))
+                .then_with(|| a.2.slug.cmp(&b.2.slug))
+        });
+        let mut out: Vec<Edition> = keyed.into_iter().map(|(_, _, e)| e).collect();
         for i in 0..out.len() {
             let prev = match &out[i].previous {
                 Some(p) => out.iter().find(|e| &e.slug == p).map(|e| e.commit.clone()),
@@ -159,19 +181,34 @@ impl Library {
             .ok_or_else(|| Error::UnknownRev(slug.to_string()))
     }
 
-    /// The proposals merged after `from` up to `to` (revision specs). `from` defaults to the
-    /// latest edition (or the beginning when there is none), `to` to `main`.
+    /// The proposals merged after `from` up to `to` (revision specs). Without `to`: what
+    /// `main` has gained since the latest edition it contains. With `to` but no `from`: the
+    /// changes that `to` brought since the edition before it (so `changelog(None,
+    /// Some("spring-2027"))` is that edition's changelog). With neither edition: everything.
     pub fn changelog(&self, from: Option<&str>, to: Option<&str>) -> Result<Vec<ChangeEntry>> {
+        let strict = to.is_some();
         let to = match to {
             Some(t) => self.resolve_oid(t)?,
             None => self.main_oid()?,
         };
         let from = match from {
             Some(f) => Some(self.resolve_oid(f)?),
-            None => match self.editions()?.pop() {
-                Some(e) => Some(super::id_to_oid(&e.commit)?),
-                None => None,
-            },
+            None => {
+                let mut found = None;
+                for e in self.editions()?.iter().rev() {
+                    let c = super::id_to_oid(&e.commit)?;
+                    let before = if c == to {
+                        !strict
+                    } else {
+                        self.repo.graph_descendant_of(to, c)?
+                    };
+                    if before {
+                        found = Some(c);
+                        break;
+                    }
+                }
+                found
+            }
         };
         self.changes_between(from, to)
     }

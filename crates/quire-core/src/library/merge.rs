@@ -314,6 +314,11 @@ impl Library {
         before: &Proposal,
         after: &Proposal,
     ) -> Result<Proposal> {
+        // Only an approved proposal keeps its approvals: carrying them past a standing change
+        // request would let an update clear that request.
+        if !before.is_approved() {
+            return Ok(after.clone());
+        }
         let carried: Vec<Review> = before
             .current_verdicts()
             .into_iter()

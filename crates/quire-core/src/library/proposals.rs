@@ -28,6 +28,9 @@ pub(crate) fn revision_ref(n: u64, r: u32) -> String {
     format!("refs/proposals/{n}/{r}")
 }
 
+/// Section ids with their full texts.
+type SectionTexts = Vec<(SectionId, String)>;
+
 /// What a contributor submits to open a proposal.
 #[derive(Debug, Clone)]
 pub struct NewProposal {
@@ -62,6 +65,13 @@ impl Library {
             Some(b) => self.resolve_oid(b)?,
             None => self.main_oid()?,
         };
+        let main = self.main_oid()?;
+        if base != main && !self.repo.graph_descendant_of(main, base)? {
+            return Err(Error::invalid(
+                "base",
+                format!("commit {base} is not on the history of main"),
+            ));
+        }
         let (changes, sections) = self.check_changes(base, &req.changes)?;
         let at = git::now();
         let rev_commit = self.write_revision(base, &changes, &req.author, &title, &rationale)?;
@@ -115,7 +125,7 @@ impl Library {
         &self,
         base: Oid,
         changes: &[(SectionId, String)],
-    ) -> Result<(Vec<(SectionId, String)>, Vec<SectionId>)> {
+    ) -> Result<(SectionTexts, Vec<SectionId>)> {
         if changes.is_empty() {
             return Err(Error::invalid("proposal", "it changes no section"));
         }
@@ -429,7 +439,7 @@ impl Library {
                 "the revision would change nothing; withdraw the proposal instead".into(),
             ));
         }
-        let commit = self.write_revision(base, &full, &p.author, &p.title, &p.rationale)?;
+        let commit = self.write_revision(base, &full, who, &p.title, &p.rationale)?;
         let sections: Vec<SectionId> = full.iter().map(|(id, _)| id.clone()).collect();
         self.add_revision(
             n,

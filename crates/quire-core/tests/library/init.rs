@@ -61,13 +61,19 @@ fn init_stores_each_section_text_as_its_file() {
 fn init_makes_a_clean_bare_repository_with_one_commit_on_main() {
     let fx = Fixture::new();
     fx.assert_fsck_clean();
-    assert_eq!(fx.git(&["rev-parse", "--is-bare-repository"]).trim(), "true");
+    assert_eq!(
+        fx.git(&["rev-parse", "--is-bare-repository"]).trim(),
+        "true"
+    );
     assert_eq!(fx.git(&["symbolic-ref", "HEAD"]).trim(), "refs/heads/main");
     let log = fx.git(&["log", "--format=%H %an <%ae>", "main"]);
     let log = lines(&log);
     assert_eq!(log.len(), 1, "{log:?}");
     assert!(log[0].ends_with(&format!(" {}", editor())), "{log:?}");
-    assert_eq!(log[0].split(' ').next(), Some(fx.lib.main().expect("main").0.as_str()));
+    assert_eq!(
+        log[0].split(' ').next(),
+        Some(fx.lib.main().expect("main").0.as_str())
+    );
     assert_eq!(
         lines(&fx.refs()),
         [format!("refs/heads/main {}", fx.lib.main().expect("main")).as_str()]

@@ -157,7 +157,10 @@ impl Fixture {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(out.status.success(), "git fsck --strict failed:\n{all}");
-        assert!(all.trim().is_empty(), "git fsck --strict complained:\n{all}");
+        assert!(
+            all.trim().is_empty(),
+            "git fsck --strict complained:\n{all}"
+        );
     }
 
     /// Opens the sample proposal `prefix` (`"02"`).
