@@ -129,6 +129,9 @@ pub struct Proposal {
     /// Set once rejected or withdrawn.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<CloseInfo>,
+    /// Set when a maintainer hid the proposal from pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<Moderation>,
 }
 
 impl Proposal {
@@ -226,6 +229,33 @@ pub struct Comment {
     /// For proposal comments: the revision that was current.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<u32>,
+    /// Set when a maintainer hid the comment from pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<Moderation>,
+    /// Set when a maintainer redacted the comment: its text is gone from every event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redacted: Option<Moderation>,
+}
+
+/// A maintainer's moderation decision: who, when, why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moderation {
+    /// The maintainer.
+    pub by: Identity,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// What a comment belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum CommentTarget {
+    /// A proposal's discussion.
+    Proposal(u64),
+    /// A section's comments.
+    Section(SectionId),
 }
 
 /// How a proposal was merged.

@@ -20,6 +20,8 @@ mod editions;
 mod event_log;
 #[path = "library/init.rs"]
 mod init;
+#[path = "library/moderation.rs"]
+mod moderation;
 #[path = "library/repair.rs"]
 mod repair;
 #[path = "library/status.rs"]

@@ -9,7 +9,7 @@ use crate::model::{Comment, Event, SectionComments};
 
 pub(crate) const COMMENTS_FILE: &str = "comments.json";
 
-fn comments_ref(section: &SectionId) -> String {
+pub(crate) fn comments_ref(section: &SectionId) -> String {
     format!("refs/comments/{section}")
 }
 
@@ -38,6 +38,8 @@ impl Library {
                     at: git::rfc3339(git::now()),
                     body: body.clone(),
                     revision: None,
+                    hidden: None,
+                    redacted: None,
                 };
                 s.comments.push(c.clone());
                 let event = NewEvent {

@@ -7,6 +7,7 @@ mod editions;
 mod eventlog;
 mod git;
 mod merge;
+mod moderation;
 mod proposals;
 mod repair;
 
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{ErrorCode, Oid, Repository, RepositoryInitOptions};
 
+pub use moderation::REDACTED;
 pub use proposals::{NewProposal, ProposalFilter};
 pub use repair::RepairReport;
 

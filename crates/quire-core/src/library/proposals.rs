@@ -99,6 +99,7 @@ impl Library {
             comments: Vec::new(),
             merged: None,
             closed: None,
+            hidden: None,
         };
         let number = git::retry("allocating a proposal number", || {
             let n = self.highest_proposal_number()? + 1;
@@ -303,6 +304,8 @@ impl Library {
                 at: git::rfc3339(git::now()),
                 body: body.clone(),
                 revision: Some(p.latest().number),
+                hidden: None,
+                redacted: None,
             };
             p.comments.push(c.clone());
             let event = NewEvent {
