@@ -29,6 +29,52 @@ pub fn proposal_files() -> Vec<(String, &'static [u8])> {
     out
 }
 
+/// Creates a library at `path` from the bundled resource and opens every bundled sample
+/// proposal in it (authored by the people the files name; `who` for any that name nobody).
+/// Every sample is parsed before anything is created. Returns the library and the numbers
+/// of the proposals opened.
+pub fn init_library(
+    path: &std::path::Path,
+    who: &quire_core::Identity,
+) -> quire_core::Result<(quire_core::Library, Vec<u64>)> {
+    let files: Vec<(String, Vec<u8>)> = resource_files()
+        .into_iter()
+        .map(|(p, b)| (p, b.to_vec()))
+        .collect();
+    let samples: Vec<(String, String)> = proposal_files()
+        .into_iter()
+        .map(|(name, b)| (name, String::from_utf8_lossy(b).into_owned()))
+        .collect();
+    init_with(path, &files, &samples, who)
+}
+
+/// Creates a library from resource files and proposal files `(name, text)`, parsing every
+/// proposal file before creating anything.
+pub fn init_with(
+    path: &std::path::Path,
+    files: &[(String, Vec<u8>)],
+    proposals: &[(String, String)],
+    who: &quire_core::Identity,
+) -> quire_core::Result<(quire_core::Library, Vec<u64>)> {
+    let parsed = proposals
+        .iter()
+        .map(|(name, text)| quire_core::ProposalFile::parse(name, text))
+        .collect::<Result<Vec<_>, _>>()?;
+    let lib = quire_core::Library::init(path, files, who)?;
+    let mut opened = Vec::new();
+    for f in parsed {
+        let p = lib.propose(&quire_core::NewProposal {
+            title: f.title,
+            rationale: f.rationale,
+            author: f.author.unwrap_or_else(|| who.clone()),
+            changes: f.changes,
+            base: f.base,
+        })?;
+        opened.push(p.number);
+    }
+    Ok((lib, opened))
+}
+
 fn collect(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static [u8])>) {
     for file in dir.files() {
         out.push((

@@ -87,11 +87,20 @@ pub fn editions(ctx: &Context, a: EditionsArgs) -> anyhow::Result<()> {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  quire changelog                      what main has gained since the latest edition
+  quire changelog --of spring-2027     the changelog of one edition
+  quire changelog spring-2027 main     everything merged between two points")]
 pub struct ChangelogArgs {
-    /// From this edition or revision (default: the latest edition)
+    /// From this edition or revision (default: the latest edition before TO)
+    #[arg(conflicts_with = "of")]
     pub from: Option<String>,
     /// Up to this edition or revision (default: main)
     pub to: Option<String>,
+    /// The changelog of one edition: what it brought since the edition before it
+    #[arg(long, value_name = "EDITION")]
+    pub of: Option<String>,
     /// Print JSON
     #[arg(long)]
     pub json: bool,
@@ -99,7 +108,10 @@ pub struct ChangelogArgs {
 
 pub fn changelog(ctx: &Context, a: ChangelogArgs) -> anyhow::Result<()> {
     let lib = ctx.open_read()?;
-    let list = lib.changelog(a.from.as_deref(), a.to.as_deref())?;
+    let list = match &a.of {
+        Some(edition) => lib.changelog(None, Some(edition))?,
+        None => lib.changelog(a.from.as_deref(), a.to.as_deref())?,
+    };
     if a.json {
         return json(&list);
     }

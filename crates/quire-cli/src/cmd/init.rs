@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::{Args, CommandFactory};
-use quire_core::{Library, NewProposal, ProposalFile};
 
 use super::{read_text, usage, Context};
 use crate::output::{json, print};
@@ -47,23 +46,7 @@ pub fn run(ctx: &Context, a: InitArgs) -> anyhow::Result<()> {
     } else {
         Vec::new()
     };
-    // Parse every sample before creating anything, so a bad file leaves no library behind.
-    let parsed = samples
-        .iter()
-        .map(|(name, text)| ProposalFile::parse(name, text))
-        .collect::<Result<Vec<_>, _>>()?;
-    let lib = Library::init(&ctx.repo, &files, &who)?;
-    let mut opened = Vec::new();
-    for f in parsed {
-        let p = lib.propose(&NewProposal {
-            title: f.title,
-            rationale: f.rationale,
-            author: f.author.unwrap_or_else(|| who.clone()),
-            changes: f.changes,
-            base: f.base,
-        })?;
-        opened.push(p.number);
-    }
+    let (lib, opened) = quire_bundled::init_with(&ctx.repo, &files, &samples, &who)?;
     let sections = lib.sections("main")?;
     if a.json {
         return json(&serde_json::json!({

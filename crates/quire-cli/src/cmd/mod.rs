@@ -9,7 +9,7 @@ pub mod review;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context as _};
+use anyhow::{bail, Context as _};
 use quire_core::{Identity, Library};
 
 use crate::output::ColorChoice;
@@ -90,7 +90,13 @@ pub fn read_text(path: &Path) -> anyhow::Result<String> {
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).context("reading stdin")?;
         buf
     } else {
-        std::fs::read(path).with_context(|| format!("reading {}", path.display()))?
+        match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(usage(format!("{}: no such file", path.display())));
+            }
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        }
     };
     String::from_utf8(bytes).map_err(|e| {
         usage(format!(
@@ -131,9 +137,11 @@ pub fn edit(initial: &str, suffix: &str) -> anyhow::Result<String> {
     }
     let text = read_text(file.path())?;
     if text.trim().is_empty() || text == initial {
-        return Err(anyhow!(
-            "the text was not changed in the editor; nothing was done"
-        ));
+        // Abandoning the edit is a refusal (exit 4), not a storage failure.
+        return Err(quire_core::Error::NoChange(
+            "the text was not changed in the editor; nothing was done".into(),
+        )
+        .into());
     }
     Ok(text)
 }

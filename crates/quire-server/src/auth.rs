@@ -1,0 +1,268 @@
+//! Who is asking: sessions (cookies) for pages, bearer tokens for the API, and CSRF
+//! protection for every form.
+//!
+//! CSRF uses a double-submit token: a random `quire_csrf` cookie (HttpOnly, SameSite=Strict)
+//! set on the first visit, copied into every form as a hidden `csrf` field, and compared in
+//! constant time by [`CsrfForm`] before a handler sees the form. The API takes no cookies,
+//! only `Authorization: Bearer` tokens, so it needs no CSRF token.
+
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::error::AppError;
+use crate::store::{random_token, User};
+use crate::AppState;
+
+/// The session cookie.
+pub const SESSION_COOKIE: &str = "quire_session";
+/// The CSRF cookie.
+pub const CSRF_COOKIE: &str = "quire_csrf";
+
+/// The CSRF token for this request (from the cookie, or newly made).
+#[derive(Debug, Clone)]
+pub struct CsrfToken(pub String);
+
+/// Reads a cookie from the request headers.
+pub fn cookie(parts_headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    parts_headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 128
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+}
+
+/// Builds a `Set-Cookie` value.
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+    same_site: &str,
+    secure: bool,
+) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).expect("cookie values are ASCII tokens")
+}
+
+/// Middleware: makes sure every visitor has a CSRF cookie, and exposes it to handlers.
+pub async fn csrf_cookie(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let existing = cookie(req.headers(), CSRF_COOKIE);
+    let token = existing.clone().unwrap_or_else(random_token);
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut res = next.run(req).await;
+    if existing.is_none() {
+        res.headers_mut().append(
+            SET_COOKIE,
+            set_cookie(
+                CSRF_COOKIE,
+                &token,
+                None,
+                "Strict",
+                state.config().secure_cookies,
+            ),
+        );
+    }
+    res
+}
+
+/// The person viewing a page: maybe signed in, always with a CSRF token for forms.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    /// The account, if signed in (and not blocked from signing in).
+    pub user: Option<User>,
+    /// The CSRF token to put in forms.
+    pub csrf: String,
+    /// The session token, if any (for signing out).
+    pub session: Option<String>,
+    /// The client's address, for rate limits on signing in.
+    pub client: String,
+}
+
+impl Viewer {
+    /// The signed-in user, or 401.
+    pub fn require_user(&self) -> Result<&User, AppError> {
+        self.user.as_ref().ok_or(AppError::Unauthorized)
+    }
+
+    /// A signed-in user who may write (not blocked), or 401/403.
+    pub fn require_writer(&self) -> Result<&User, AppError> {
+        let u = self.require_user()?;
+        if u.blocked {
+            return Err(AppError::Forbidden(
+                "your account is blocked from writing".into(),
+            ));
+        }
+        Ok(u)
+    }
+
+    /// A signed-in maintainer, or 401/403.
+    pub fn require_maintainer(&self) -> Result<&User, AppError> {
+        let u = self.require_writer()?;
+        if !u.is_maintainer() {
+            return Err(AppError::Forbidden("only maintainers can do that".into()));
+        }
+        Ok(u)
+    }
+
+    /// True for a signed-in maintainer.
+    pub fn is_maintainer(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.is_maintainer() && !u.blocked)
+    }
+}
+
+fn client_of(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "local".into())
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Viewer, AppError> {
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_else(random_token);
+        let session = cookie(&parts.headers, SESSION_COOKIE);
+        let user = match session.clone() {
+            Some(token) => {
+                state
+                    .with_store(move |s| Ok(s.session_user(&token)?))
+                    .await?
+            }
+            None => None,
+        };
+        Ok(Viewer {
+            user,
+            csrf,
+            session,
+            client: client_of(parts),
+        })
+    }
+}
+
+/// The caller of an API endpoint: anonymous, or identified by a bearer token.
+#[derive(Debug, Clone)]
+pub struct ApiCaller {
+    /// The account, if a valid token was given.
+    pub user: Option<User>,
+}
+
+impl ApiCaller {
+    /// The user, or 401.
+    pub fn require_writer(&self) -> Result<&User, AppError> {
+        let u = self.user.as_ref().ok_or(AppError::Unauthorized)?;
+        if u.blocked {
+            return Err(AppError::Forbidden(
+                "this account is blocked from writing".into(),
+            ));
+        }
+        Ok(u)
+    }
+
+    /// A maintainer, or 401/403.
+    pub fn require_maintainer(&self) -> Result<&User, AppError> {
+        let u = self.require_writer()?;
+        if !u.is_maintainer() {
+            return Err(AppError::Forbidden("only maintainers can do that".into()));
+        }
+        Ok(u)
+    }
+}
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = crate::error::ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<ApiCaller, Self::Rejection> {
+        let Some(header) = parts.headers.get(AUTHORIZATION) else {
+            return Ok(ApiCaller { user: None });
+        };
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| t.len() <= 128 && !t.is_empty())
+            .ok_or(AppError::Unauthorized)?
+            .to_string();
+        let user = state.with_store(move |s| Ok(s.token_user(&token)?)).await?;
+        match user {
+            Some(u) => Ok(ApiCaller { user: Some(u) }),
+            None => Err(AppError::Unauthorized.into()),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// A URL-encoded form whose `csrf` field matched the visitor's CSRF cookie.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<CsrfForm<T>, AppError> {
+        let cookie_token = cookie(req.headers(), CSRF_COOKIE);
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::BadRequest("the form is too large".into())
+            } else {
+                AppError::BadRequest(format!("the form could not be read: {e}"))
+            }
+        })?;
+        let sent: CsrfOnly = serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Csrf)?;
+        match cookie_token {
+            Some(c) if constant_time_eq(c.as_bytes(), sent.csrf.as_bytes()) => {}
+            _ => return Err(AppError::Csrf),
+        }
+        let form: T = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| AppError::BadRequest(format!("the form is not complete: {e}")))?;
+        Ok(CsrfForm(form))
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,115 @@
+//! [`AppError`]: every handler's error, rendered as an HTML page or as JSON for the API.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// What went wrong while handling a request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The library said no.
+    #[error(transparent)]
+    Core(#[from] quire_core::Error),
+    /// The account store said no.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// No such page or thing.
+    #[error("not found")]
+    NotFound,
+    /// Sign in first.
+    #[error("you need to sign in to do that")]
+    Unauthorized,
+    /// Signed in, but not allowed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The form's CSRF token was missing or wrong.
+    #[error(
+        "the form had expired or came from another site; go back, reload the page and try again"
+    )]
+    Csrf,
+    /// Too many writes.
+    #[error("too many requests; wait a minute and try again")]
+    TooManyRequests,
+    /// Input the user can fix.
+    #[error("{0}")]
+    BadRequest(String),
+    /// A bug or an outage; details are logged, not shown.
+    #[error("something went wrong on our side")]
+    Internal(String),
+}
+
+impl AppError {
+    /// An internal error with details for the log.
+    pub fn internal(detail: impl Into<String>) -> AppError {
+        AppError::Internal(detail.into())
+    }
+
+    /// The HTTP status and the message to show.
+    pub fn status_and_message(&self) -> (StatusCode, String) {
+        use quire_core::Error as E;
+        let status = match self {
+            AppError::Core(e) => match e {
+                E::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                E::UnknownSection(_)
+                | E::UnknownProposal(_)
+                | E::UnknownRevision { .. }
+                | E::UnknownRev(_) => StatusCode::NOT_FOUND,
+                E::NotOpen { .. }
+                | E::NotApproved { .. }
+                | E::Conflict(_)
+                | E::NoChange(_)
+                | E::EditionExists(_) => StatusCode::CONFLICT,
+                E::Contention(_) => StatusCode::CONFLICT,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            AppError::Store(crate::store::StoreError::Invalid(_)) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            AppError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = %self, detail = ?self, "internal error");
+            "something went wrong on our side; it has been logged".to_string()
+        } else if let AppError::Core(quire_core::Error::Contention(_)) = self {
+            "someone else changed this at the same moment; nothing was saved, please try again"
+                .to_string()
+        } else {
+            self.to_string()
+        };
+        (status, message)
+    }
+}
+
+/// An error shown as JSON: `{"error": {"status": 409, "message": "..."}}`.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> ApiError {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message) = self.0.status_and_message();
+        let mut body =
+            serde_json::json!({ "error": { "status": status.as_u16(), "message": message } });
+        if let AppError::Core(quire_core::Error::Conflict(report)) = &self.0 {
+            body["error"]["conflict"] = serde_json::to_value(report).unwrap_or_default();
+        }
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, message) = self.status_and_message();
+        crate::templates::error_page(status, &message)
+    }
+}

@@ -1,0 +1,166 @@
+//! Page templates (askama: checked at compile time, HTML-escaped by default). Only values
+//! that went through [`crate::render::markdown`] or a diff renderer are marked `|safe`.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::auth::Viewer;
+
+/// What every page shows around its content.
+#[derive(Debug, Clone, Default)]
+pub struct Chrome {
+    /// The signed-in user's name.
+    pub user: Option<String>,
+    /// Show maintainer links.
+    pub maintainer: bool,
+    /// The CSRF token for forms.
+    pub csrf: String,
+}
+
+impl Chrome {
+    /// The chrome for a viewer.
+    pub fn of(v: &Viewer) -> Chrome {
+        Chrome {
+            user: v.user.as_ref().map(|u| u.name.clone()),
+            maintainer: v.is_maintainer(),
+            csrf: v.csrf.clone(),
+        }
+    }
+}
+
+/// Renders a template to a response (500 with a plain message if rendering fails).
+pub fn page<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "something went wrong on our side",
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    chrome: Chrome,
+    heading: &'a str,
+    message: &'a str,
+}
+
+/// The error page for a status.
+pub fn error_page(status: StatusCode, message: &str) -> Response {
+    let heading = match status {
+        StatusCode::NOT_FOUND => "Page not found",
+        StatusCode::UNAUTHORIZED => "Sign in to continue",
+        StatusCode::FORBIDDEN => "You cannot do that",
+        StatusCode::CONFLICT => "That could not be done",
+        StatusCode::TOO_MANY_REQUESTS => "Too many requests",
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => "There is a problem",
+        StatusCode::PAYLOAD_TOO_LARGE => "That was too large",
+        _ => "Sorry, something went wrong",
+    };
+    let mut res = page(&ErrorPage {
+        chrome: Chrome::default(),
+        heading,
+        message,
+    });
+    *res.status_mut() = status;
+    res
+}
+
+/// One part in the contents.
+pub struct ContentsPart {
+    pub id: String,
+    pub title: String,
+    pub start: usize,
+    pub sections: Vec<ContentsEntry>,
+}
+
+/// One section in the contents.
+pub struct ContentsEntry {
+    pub href: String,
+    pub title: String,
+    pub open_proposals: usize,
+}
+
+/// The contents of the draft or of an edition.
+#[derive(Template)]
+#[template(path = "contents.html")]
+pub struct ContentsPage {
+    pub chrome: Chrome,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub version_note: String,
+    pub parts: Vec<ContentsPart>,
+}
+
+/// A comment as shown.
+pub struct CommentView {
+    pub id: u32,
+    pub author: String,
+    pub at: String,
+    pub body_html: String,
+    /// Hidden or redacted: the body is a notice, not the text.
+    pub removed: bool,
+}
+
+impl CommentView {
+    /// Shows a comment, replacing hidden or redacted text with a notice.
+    pub fn of(c: &quire_core::Comment) -> CommentView {
+        let (removed, body_html) = if c.redacted.is_some() {
+            (
+                true,
+                "This comment was removed by a maintainer.".to_string(),
+            )
+        } else if c.hidden.is_some() {
+            (true, "This comment was hidden by a maintainer.".to_string())
+        } else {
+            (false, crate::render::markdown(&c.body))
+        };
+        CommentView {
+            id: c.id,
+            author: c.author.name.clone(),
+            at: c.at.clone(),
+            body_html,
+            removed,
+        }
+    }
+}
+
+/// A section page.
+#[derive(Template)]
+#[template(path = "section.html")]
+pub struct SectionPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub id: String,
+    pub title: String,
+    pub resource_title: String,
+    pub part_title: String,
+    pub contents_href: String,
+    pub body_html: String,
+    pub is_draft: bool,
+    pub signed_in: bool,
+    pub can_report: bool,
+    pub comments: Vec<CommentView>,
+    pub open_proposals: Vec<(u64, String)>,
+}
+
+/// Sign in and sign up.
+#[derive(Template)]
+#[template(path = "signin.html")]
+pub struct SignInPage {
+    pub chrome: Chrome,
+    pub heading: &'static str,
+    pub action: &'static str,
+    pub button: &'static str,
+    pub signup: bool,
+    pub error: Option<String>,
+    pub name: String,
+    pub email: String,
+}
