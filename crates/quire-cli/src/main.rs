@@ -104,6 +104,8 @@ pub enum Command {
     Compare(cmd::edition::CompareArgs),
     /// The history of main, with proposal numbers
     Log(cmd::edition::LogArgs),
+    /// Run the review server (creating the library and first account on first run)
+    Serve(cmd::serve::ServeArgs),
     /// Complete writes that a crash cut short, and report what was fixed
     Repair(cmd::init::RepairArgs),
     /// Print a shell completion script
@@ -134,6 +136,7 @@ fn main() -> ExitCode {
         Command::Changelog(a) => cmd::edition::changelog(&ctx, a),
         Command::Compare(a) => cmd::edition::compare(&ctx, a),
         Command::Log(a) => cmd::edition::log(&ctx, a),
+        Command::Serve(a) => cmd::serve::run(a),
         Command::Repair(a) => cmd::init::repair(&ctx, a),
         Command::Completions(a) => cmd::init::completions(a),
     };

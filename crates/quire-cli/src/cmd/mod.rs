@@ -6,6 +6,7 @@ pub mod init;
 pub mod propose;
 pub mod read;
 pub mod review;
+pub mod serve;
 
 use std::path::{Path, PathBuf};
 
@@ -75,12 +76,17 @@ impl Context {
 
 /// `$XDG_DATA_HOME/quire/library.git`, or `~/.local/share/quire/library.git`.
 pub fn default_repo() -> PathBuf {
+    default_data_dir().join("library.git")
+}
+
+/// `$XDG_DATA_HOME/quire`, or `~/.local/share/quire`.
+pub fn default_data_dir() -> PathBuf {
     let base = std::env::var_os("XDG_DATA_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
         .unwrap_or_else(|| PathBuf::from("."));
-    base.join("quire").join("library.git")
+    base.join("quire")
 }
 
 /// Reads a UTF-8 text file (or stdin for `-`), naming the file in every error.

@@ -1,6 +1,11 @@
 //! The router: pages, the JSON API, feeds and static files, with the security layers.
 
+pub mod api;
+pub mod editions;
+pub mod feeds;
+pub mod moderation;
 pub mod pages;
+pub mod proposals;
 
 use axum::http::{header, HeaderValue};
 use axum::middleware;
@@ -24,6 +29,11 @@ pub fn router(state: AppState) -> Router {
     let request_id = header::HeaderName::from_static("x-request-id");
     Router::new()
         .merge(pages::router())
+        .merge(proposals::router())
+        .merge(editions::router())
+        .merge(moderation::router())
+        .merge(feeds::router())
+        .nest("/api/v1", api::router())
         .route("/static/quire.css", get(css))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), crate::auth::csrf_cookie))

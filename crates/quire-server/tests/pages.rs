@@ -1,0 +1,234 @@
+//! Router-level tests of the reading pages and accounts.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use axum::http::StatusCode;
+use quire_server::Role;
+use support::TestApp;
+
+#[tokio::test]
+async fn anyone_reads_the_contents_and_a_section() {
+    let t = TestApp::new();
+    let r = t.get("/", None).await;
+    r.assert_status(StatusCode::OK)
+        .assert_contains("<h1>Digital Insights</h1>")
+        .assert_contains("href=\"/sections/assisted-digital\"");
+    assert!(r.headers.get("content-security-policy").is_some());
+    assert!(r.headers.get("x-request-id").is_some());
+    let r = t.get("/sections/usability", None).await;
+    r.assert_status(StatusCode::OK)
+        .assert_contains("Principle 8: Usability")
+        .assert_contains("Sign in</a> or <a href=\"/signup\">sign up</a>");
+    t.get("/sections/no-such-section", None)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    t.get("/sections/..", None)
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    t.get("/nowhere", None)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_first_visit_sets_a_strict_httponly_csrf_cookie() {
+    let t = TestApp::new();
+    let req = axum::http::Request::builder()
+        .uri("/")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let r = t.send(req).await;
+    let cookie = r.headers.get("set-cookie").unwrap().to_str().unwrap();
+    assert!(cookie.starts_with("quire_csrf="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+}
+
+#[tokio::test]
+async fn signing_up_in_and_out() {
+    let t = TestApp::new();
+    let r = t
+        .post_form(
+            "/signup",
+            &[
+                ("name", "Ann Example"),
+                ("email", "ann@example.org"),
+                ("password", "correct horse battery"),
+            ],
+            None,
+        )
+        .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    let set = r.headers.get("set-cookie").unwrap().to_str().unwrap();
+    assert!(
+        set.starts_with("quire_session=")
+            && set.contains("HttpOnly")
+            && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    // A duplicate email and a short password are shown on the form, not as a crash.
+    t.post_form(
+        "/signup",
+        &[
+            ("name", "Ann"),
+            ("email", "ann@example.org"),
+            ("password", "correct horse battery"),
+        ],
+        None,
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+    .assert_contains("already exists");
+    t.post_form(
+        "/signup",
+        &[
+            ("name", "Bo"),
+            ("email", "bo@example.org"),
+            ("password", "short"),
+        ],
+        None,
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+    .assert_contains("at least 10 characters");
+    t.post_form(
+        "/signin",
+        &[("email", "ann@example.org"), ("password", "wrong password")],
+        None,
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+    .assert_contains("not right");
+    let r = t
+        .post_form(
+            "/signin",
+            &[
+                ("email", "ann@example.org"),
+                ("password", "correct horse battery"),
+            ],
+            None,
+        )
+        .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    let (email, password) = t.first_maintainer.clone();
+    t.post_form(
+        "/signin",
+        &[("email", &email), ("password", &password)],
+        None,
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    let s = t.contributor();
+    t.get("/", Some(&s))
+        .await
+        .assert_contains("Signed in as <strong>Connie Contributor</strong>");
+    t.post_form("/signout", &[], Some(&s))
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    t.get("/", Some(&s))
+        .await
+        .assert_contains("href=\"/signin\"");
+}
+
+#[tokio::test]
+async fn forms_without_the_csrf_token_are_refused_and_change_nothing() {
+    let t = TestApp::new();
+    let s = t.contributor();
+    let before = t.refs();
+    let r = t
+        .post_form_raw(
+            "/sections/usability/comments",
+            &[("body", "hello")],
+            Some(&s),
+        )
+        .await;
+    r.assert_status(StatusCode::FORBIDDEN);
+    let r = t
+        .post_form_raw(
+            "/sections/usability/comments",
+            &[("csrf", "wrong"), ("body", "hello")],
+            Some(&s),
+        )
+        .await;
+    r.assert_status(StatusCode::FORBIDDEN);
+    assert_eq!(t.refs(), before);
+}
+
+#[tokio::test]
+async fn section_comments_need_a_signed_in_unblocked_account_and_are_escaped() {
+    let t = TestApp::new();
+    let before = t.refs();
+    t.post_form(
+        "/sections/usability/comments",
+        &[("body", "anonymous")],
+        None,
+    )
+    .await
+    .assert_status(StatusCode::UNAUTHORIZED);
+    assert_eq!(t.refs(), before);
+    let s = t.session("Bad Actor", Role::Contributor);
+    t.state.store().set_blocked(s.user.id, true).unwrap();
+    t.post_form(
+        "/sections/usability/comments",
+        &[("body", "blocked")],
+        Some(&s),
+    )
+    .await
+    .assert_status(StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        t.refs(),
+        before,
+        "a blocked account's session no longer works"
+    );
+    let s2 = t.contributor();
+    let r = t
+        .post_form(
+            "/sections/usability/comments",
+            &[(
+                "body",
+                "**hi** <img src=x onerror=alert(1)>\n\n<script>alert('x')</script>",
+            )],
+            Some(&s2),
+        )
+        .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    let page = t.get("/sections/usability", None).await;
+    page.assert_contains("<strong>hi</strong>");
+    assert!(
+        !page.body.contains("<script>alert"),
+        "script must not reach the page"
+    );
+    assert!(
+        !page.body.contains("onerror"),
+        "handlers must not reach the page"
+    );
+    t.post_form(
+        "/sections/usability/comments",
+        &[("body", "   ")],
+        Some(&s2),
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    t.post_form("/sections/nope/comments", &[("body", "x")], Some(&s2))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn oversize_bodies_are_refused() {
+    let t = TestApp::new();
+    let s = t.contributor();
+    let big = "x".repeat(quire_server::MAX_BODY_BYTES + 10);
+    let r = t
+        .post_form("/sections/usability/comments", &[("body", &big)], Some(&s))
+        .await;
+    assert!(
+        r.status == StatusCode::PAYLOAD_TOO_LARGE || r.status == StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        r.status
+    );
+}

@@ -1,0 +1,219 @@
+//! Test harness: a real app over a real library and account store in a temporary
+//! directory, driven through the router with `tower::ServiceExt::oneshot`.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use quire_server::{AppState, Config, Role, User};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+/// A running app with its data directory.
+pub struct TestApp {
+    pub dir: TempDir,
+    pub state: AppState,
+    pub app: Router,
+    /// The first maintainer's email and one-time password.
+    pub first_maintainer: (String, String),
+}
+
+/// A signed-in browser: session cookie and CSRF cookie.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub user: User,
+    pub token: String,
+    pub csrf: String,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+    /// Asserts the status, showing the body when it differs.
+    pub fn assert_status(&self, want: StatusCode) -> &Resp {
+        assert_eq!(
+            self.status,
+            want,
+            "body: {}",
+            &self.body[..self.body.len().min(2000)]
+        );
+        self
+    }
+    pub fn assert_contains(&self, needle: &str) -> &Resp {
+        assert!(
+            self.body.contains(needle),
+            "{needle:?} not in body:\n{}",
+            self.body
+        );
+        self
+    }
+}
+
+/// The CSRF token every test browser uses (set as cookie and sent in forms).
+pub const CSRF: &str = "testcsrftoken0123456789";
+
+impl TestApp {
+    pub fn new() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::new(dir.path().join("data"));
+        config.writes_per_minute = 10_000;
+        config.auth_attempts_per_minute = 10_000;
+        let (state, setup) = AppState::open(config).unwrap();
+        let app = quire_server::app(state.clone());
+        TestApp {
+            dir,
+            state,
+            app,
+            first_maintainer: setup.first_maintainer.unwrap(),
+        }
+    }
+
+    /// Creates an account and a session for it.
+    pub fn session(&self, name: &str, role: Role) -> Session {
+        let email = format!("{}@example.org", name.to_lowercase().replace(' ', "."));
+        let user = self
+            .state
+            .store()
+            .create_user(name, &email, "a long enough password", role)
+            .unwrap();
+        let token = self.state.store().create_session(user.id).unwrap();
+        Session {
+            user,
+            token,
+            csrf: CSRF.into(),
+        }
+    }
+
+    pub fn contributor(&self) -> Session {
+        self.session("Connie Contributor", Role::Contributor)
+    }
+
+    pub fn maintainer(&self) -> Session {
+        self.session("Max Maintainer", Role::Maintainer)
+    }
+
+    /// An API token for a new account.
+    pub fn api_token(&self, name: &str, role: Role) -> (User, String) {
+        let s = self.session(name, role);
+        let t = self
+            .state
+            .store()
+            .create_api_token(s.user.id, "tests")
+            .unwrap();
+        (s.user, t)
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Resp {
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    fn cookies(session: Option<&Session>) -> String {
+        match session {
+            Some(s) => format!("quire_csrf={}; quire_session={}", s.csrf, s.token),
+            None => format!("quire_csrf={CSRF}"),
+        }
+    }
+
+    /// GET a page as a visitor (None) or a signed-in session.
+    pub async fn get(&self, path: &str, session: Option<&Session>) -> Resp {
+        let req = Request::builder()
+            .uri(path)
+            .header(header::COOKIE, Self::cookies(session))
+            .body(Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// POST a form with the right CSRF token added.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        session: Option<&Session>,
+    ) -> Resp {
+        let mut all: Vec<(&str, &str)> = vec![("csrf", CSRF)];
+        all.extend_from_slice(fields);
+        self.post_form_raw(path, &all, session).await
+    }
+
+    /// POST a form exactly as given (no CSRF token added).
+    pub async fn post_form_raw(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        session: Option<&Session>,
+    ) -> Resp {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, Self::cookies(session))
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Calls the JSON API.
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        token: Option<&str>,
+    ) -> Resp {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(b) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b.to_string()))
+                .unwrap(),
+            None => req.body(Body::empty()).unwrap(),
+        };
+        self.send(req).await
+    }
+
+    /// Every ref in the library and what it points at (to check that nothing changed).
+    pub fn refs(&self) -> String {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(self.state.library_path())
+            .args(["for-each-ref", "--format=%(refname) %(objectname)"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// The library, for checking results.
+    pub fn lib(&self) -> quire_core::Library {
+        quire_core::Library::open_no_repair(self.state.library_path()).unwrap()
+    }
+}
