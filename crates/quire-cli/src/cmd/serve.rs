@@ -20,9 +20,13 @@ pub struct ServeArgs {
     /// Where the library and account store live. Default: $XDG_DATA_HOME/quire
     #[arg(long, env = "QUIRE_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Mark cookies Secure (use behind HTTPS)
-    #[arg(long)]
+    /// Mark cookies Secure even on a loopback address (they always are on any other
+    /// address, where the server is expected to sit behind HTTPS)
+    #[arg(long, conflicts_with = "insecure_cookies")]
     pub secure_cookies: bool,
+    /// Do not mark cookies Secure, even on a public address (plain-HTTP testing only)
+    #[arg(long)]
+    pub insecure_cookies: bool,
     /// Writes allowed per account per minute
     #[arg(long, default_value_t = 30)]
     pub writes_per_minute: u32,
@@ -40,7 +44,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let mut config = quire_server::Config::new(a.data_dir.unwrap_or_else(super::default_data_dir));
-    config.secure_cookies = a.secure_cookies;
+    config.secure_cookies = a.secure_cookies || (!a.insecure_cookies && !a.addr.ip().is_loopback());
     config.writes_per_minute = a.writes_per_minute;
     config.auth_attempts_per_minute = a.auth_attempts_per_minute;
     let data_dir = config.data_dir.clone();

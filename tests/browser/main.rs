@@ -1,0 +1,97 @@
+//! The real-browser journey: starts `quire serve` on a fresh data directory and a free port,
+//! then runs `tests/browser/journey.mjs` (playwright-core driving Debian's Chromium, with an
+//! axe-core scan of every page). Screenshots and the axe report are saved under
+//! `target/tmp/browser-artifacts/`.
+//!
+//! Missing Chromium or npm packages are installed by `tests/browser/setup.sh` when possible.
+//! Under CI (`CI` set) a missing browser is a failure, never a skip.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn browser_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser")
+}
+
+/// Makes sure Chromium and the npm packages are there; `false` means "skip" (outside CI).
+fn ensure_tools() -> bool {
+    let status = Command::new("bash")
+        .arg(browser_dir().join("setup.sh"))
+        .status()
+        .expect("bash runs");
+    if status.success() {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("the browser tests need Chromium and node packages, and setup.sh could not install them");
+    }
+    eprintln!("skipping the browser journey: run tests/browser/setup.sh to install Chromium");
+    false
+}
+
+#[test]
+fn the_whole_journey_works_in_a_real_browser_and_passes_axe() {
+    if !ensure_tools() {
+        return;
+    }
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(data.path())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("quire serve starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let server = Server(child);
+    let (mut url, mut email, mut password) = (None, None, None);
+    let start = Instant::now();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("server output");
+        println!("server: {line}");
+        if let Some(e) = line.strip_prefix("First maintainer account: ") {
+            email = Some(e.trim().to_string());
+        } else if let Some(p) = line.strip_prefix("One-time password: ") {
+            password = Some(p.trim().to_string());
+        } else if let Some(rest) = line.strip_prefix("Quire is serving at ") {
+            url = rest.split_whitespace().next().map(str::to_string);
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "the server did not start");
+    }
+    let url = url.expect("the server printed its URL");
+    let email = email.expect("the server printed the first maintainer's email");
+    let password = password.expect("the server printed a one-time password");
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-artifacts");
+    let _ = std::fs::remove_dir_all(&out);
+    let status = Command::new("node")
+        .current_dir(browser_dir())
+        .arg("journey.mjs")
+        .args([&url, &email, &password])
+        .arg(&out)
+        .status()
+        .expect("node runs");
+    drop(server);
+    assert!(
+        status.success(),
+        "the browser journey failed; screenshots are in {}",
+        out.display()
+    );
+    let shots = std::fs::read_dir(&out)
+        .expect("artifacts")
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "png")))
+        .count();
+    assert!(shots >= 10, "expected a screenshot of every page, found {shots}");
+}
