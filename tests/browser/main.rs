@@ -83,7 +83,23 @@ fn the_whole_journey_works_in_a_real_browser_and_passes_axe() {
         .arg(&out)
         .status()
         .expect("node runs");
-    drop(server);
+    // Graceful shutdown: SIGTERM ends the server cleanly.
+    let pid = server.0.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+    assert!(killed.success());
+    let mut server = server;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(code) = server.0.try_wait().expect("wait") {
+            break Some(code);
+        }
+        if Instant::now() > deadline {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let exit = exit.expect("the server stops within 10 s of SIGTERM");
+    assert!(exit.success(), "the server exits cleanly on SIGTERM: {exit}");
     assert!(
         status.success(),
         "the browser journey failed; screenshots are in {}",

@@ -50,6 +50,7 @@ struct ErrorPage<'a> {
     chrome: Chrome,
     heading: &'a str,
     message: &'a str,
+    signin: bool,
 }
 
 /// The error page for a status.
@@ -68,6 +69,7 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
         chrome: Chrome::default(),
         heading,
         message,
+        signin: status == StatusCode::UNAUTHORIZED,
     });
     *res.status_mut() = status;
     res
@@ -149,6 +151,8 @@ pub struct SectionPage {
     pub can_report: bool,
     pub comments: Vec<CommentView>,
     pub open_proposals: Vec<(u64, String)>,
+    /// Show "thank you for reporting".
+    pub reported: bool,
 }
 
 /// Sign in and sign up.

@@ -232,3 +232,40 @@ async fn oversize_bodies_are_refused() {
         r.status
     );
 }
+
+#[tokio::test]
+async fn a_change_made_by_another_process_shows_on_the_next_request() {
+    let t = TestApp::new();
+    t.get("/sections/usability", None)
+        .await
+        .assert_status(StatusCode::OK);
+    // Another writer (the CLI, say) comments straight into the library.
+    let other = quire_core::Library::open(t.state.library_path()).unwrap();
+    let who: quire_core::Identity = "Cli User <cli@example.org>".parse().unwrap();
+    other
+        .comment_section("usability", &who, "Written from the command line.")
+        .unwrap();
+    t.get("/sections/usability", None)
+        .await
+        .assert_contains("Written from the command line.")
+        .assert_contains("Cli User");
+}
+
+#[test]
+fn a_lost_race_is_a_409_with_a_retry_message_not_a_500() {
+    let e = quire_server::AppError::Core(quire_core::Error::Contention("refs/heads/main".into()));
+    let (status, message) = e.status_and_message();
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(message.contains("try again"), "{message}");
+}
+
+#[tokio::test]
+async fn a_report_is_acknowledged_on_the_section_page() {
+    let t = TestApp::new();
+    let plain = t.get("/sections/usability", None).await;
+    assert!(!plain.body.contains("Thank you."));
+    t.get("/sections/usability?reported=1", None)
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains("Thank you. A maintainer will look at what you reported.");
+}

@@ -168,7 +168,15 @@ impl Library {
         }
         if (4..=40).contains(&spec.len()) && spec.bytes().all(|b| b.is_ascii_hexdigit()) {
             return match self.repo.revparse_single(spec) {
-                Ok(obj) => obj.peel_to_commit().map(|c| c.id()).map_err(|_| unknown()),
+                Ok(obj) => {
+                    let commit = obj.peel_to_commit().map_err(|_| unknown())?;
+                    // Only commits that hold a resource (main's history, revisions), not
+                    // event-log commits.
+                    if git::read_path(&self.repo, commit.id(), MANIFEST_PATH)?.is_none() {
+                        return Err(unknown());
+                    }
+                    Ok(commit.id())
+                }
                 Err(e) if e.code() == ErrorCode::Ambiguous => Err(Error::invalid(
                     "revision",
                     format!("'{spec}' is ambiguous; give more digits"),

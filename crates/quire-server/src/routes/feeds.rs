@@ -1,10 +1,293 @@
-//! Routes: feeds.
+//! Atom 1.0 feeds (RFC 4287): the newest proposals and the published editions.
+//!
+//! The XML is written by hand; every piece of text goes through [`xml_escape`], which also
+//! drops characters XML 1.0 cannot carry. Links are absolute, built from the request's
+//! `Host` header (`http://localhost` when it is missing or not a plain host name).
 
+use axum::extract::State;
+use axum::http::{header, HeaderMap, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
+use quire_core::{Library, ProposalFilter};
 
-use crate::AppState;
+use crate::routes::editions::{change_views, contributors};
+use crate::{AppError, AppState};
+
+/// The proposals feed holds this many entries, newest first.
+pub const PROPOSALS_IN_FEED: usize = 50;
+
+/// The media type of the feeds.
+pub const ATOM_CONTENT_TYPE: &str = "application/atom+xml; charset=utf-8";
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/feeds/proposals.atom", get(proposals))
+        .route("/feeds/editions.atom", get(editions))
+}
+
+/// Escapes text for XML element content and attribute values, dropping characters that
+/// XML 1.0 does not allow at all (control characters other than tab, newline and carriage
+/// return; U+FFFE and U+FFFF).
+pub fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 => {}
+            '\u{FFFE}' | '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes text for HTML (the HTML then goes into the feed XML-escaped once more).
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `http(s)://host[:port]` of this request, from `Host` (or the URI's authority); only a
+/// plain host name or address with an optional port is trusted, else `http://localhost`.
+fn base_url(state: &AppState, headers: &HeaderMap, uri: &Uri) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| uri.authority().map(|a| a.to_string()))
+        .map(|h| h.trim().to_string())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+        });
+    match host {
+        Some(h) => {
+            let scheme = if state.config().secure_cookies {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{h}")
+        }
+        None => "http://localhost".to_string(),
+    }
+}
+
+/// An Atom date-time from an RFC 3339 time or a `YYYY-MM-DD` day.
+fn atom_time(t: &str) -> String {
+    if t.len() == 10 {
+        format!("{t}T00:00:00Z")
+    } else {
+        t.to_string()
+    }
+}
+
+/// The time of the newest commit on `main`: the `updated` of an empty feed.
+fn main_time(lib: &Library) -> Result<String, AppError> {
+    Ok(lib
+        .log(1)?
+        .into_iter()
+        .next()
+        .map(|e| e.at)
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string()))
+}
+
+/// A feed document: its head, then `entries` (each already a whole `<entry>` element).
+fn feed(
+    id: &str,
+    title: &str,
+    self_href: &str,
+    alt_href: &str,
+    updated: &str,
+    entries: &[String],
+) -> String {
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    x.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    x.push_str(&format!("  <id>{}</id>\n", xml_escape(id)));
+    x.push_str(&format!("  <title>{}</title>\n", xml_escape(title)));
+    x.push_str(&format!("  <updated>{}</updated>\n", xml_escape(updated)));
+    x.push_str("  <author><name>Quire</name></author>\n");
+    x.push_str(&format!(
+        "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n",
+        xml_escape(self_href)
+    ));
+    x.push_str(&format!(
+        "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
+        xml_escape(alt_href)
+    ));
+    x.push_str("  <generator>Quire</generator>\n");
+    for e in entries {
+        x.push_str(e);
+    }
+    x.push_str("</feed>\n");
+    x
+}
+
+fn atom(body: String) -> Response {
+    ([(header::CONTENT_TYPE, ATOM_CONTENT_TYPE)], body).into_response()
+}
+
+async fn proposals(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, AppError> {
+    let base = base_url(&state, &headers, &uri);
+    let body = state
+        .with_lib(move |lib| {
+            let mut list: Vec<_> = lib
+                .proposals(&ProposalFilter::default())?
+                .into_iter()
+                .filter(|p| p.hidden.is_none())
+                .collect();
+            list.sort_by_key(|p| std::cmp::Reverse(p.number));
+            list.truncate(PROPOSALS_IN_FEED);
+            let updated = match list.iter().map(|p| p.updated.as_str()).max() {
+                Some(t) => t.to_string(),
+                None => main_time(lib)?,
+            };
+            let entries: Vec<String> = list
+                .iter()
+                .map(|p| {
+                    format!(
+                        "  <entry>\n    <id>urn:quire:proposal:{n}</id>\n    <title type=\"text\">{title}</title>\n    <author><name>{author}</name></author>\n    <published>{created}</published>\n    <updated>{updated}</updated>\n    <link rel=\"alternate\" type=\"text/html\" href=\"{href}\"/>\n    <category term=\"{status}\"/>\n    <summary type=\"text\">{summary}</summary>\n  </entry>\n",
+                        n = p.number,
+                        title = xml_escape(&format!("#{} {}", p.number, p.title)),
+                        author = xml_escape(&p.author.name),
+                        created = xml_escape(&atom_time(&p.created)),
+                        updated = xml_escape(&atom_time(&p.updated)),
+                        href = xml_escape(&format!("{base}/proposals/{}", p.number)),
+                        status = p.status.as_str(),
+                        summary = xml_escape(&p.rationale),
+                    )
+                })
+                .collect();
+            Ok(feed(
+                "urn:quire:feed:proposals",
+                "New proposals",
+                &format!("{base}/feeds/proposals.atom"),
+                &format!("{base}/proposals"),
+                &atom_time(&updated),
+                &entries,
+            ))
+        })
+        .await?;
+    Ok(atom(body))
+}
+
+/// An edition's changelog as an HTML fragment (every piece of text HTML-escaped; the notes
+/// rendered from Markdown and sanitised), for an Atom `type="html"` content element.
+fn changelog_html(lib: &Library, base: &str, e: &quire_core::Edition) -> Result<String, AppError> {
+    let esc = html_escape;
+    let mut html = String::new();
+    if !e.notes.is_empty() {
+        html.push_str(&crate::render::markdown(&e.notes));
+    }
+    let prefix = format!("{base}/editions/{}/sections/", e.slug);
+    let changes = change_views(lib, &e.changes, &e.commit.0, &prefix)?;
+    if changes.is_empty() {
+        html.push_str("<p>No proposals were merged for this edition.</p>");
+    } else {
+        html.push_str("<p>Merged proposals:</p><ul>");
+        for c in &changes {
+            html.push_str(&format!(
+                "<li><a href=\"{}\">#{}</a> {} (proposed by {})</li>",
+                esc(&format!("{base}/proposals/{}", c.number)),
+                c.number,
+                esc(&c.title),
+                esc(&c.author)
+            ));
+        }
+        html.push_str("</ul><p>Contributors: ");
+        let names: Vec<String> = contributors(&e.changes).iter().map(|n| esc(n)).collect();
+        html.push_str(&names.join(", "));
+        html.push_str("</p>");
+    }
+    Ok(html)
+}
+
+async fn editions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, AppError> {
+    let base = base_url(&state, &headers, &uri);
+    let body = state
+        .with_lib(move |lib| {
+            let list = lib.editions()?;
+            let updated = match list.last() {
+                Some(e) => atom_time(&e.date),
+                None => main_time(lib)?,
+            };
+            let mut entries = Vec::with_capacity(list.len());
+            for e in list.iter().rev() {
+                entries.push(format!(
+                    "  <entry>\n    <id>urn:quire:edition:{slug}</id>\n    <title type=\"text\">{title}</title>\n    <author><name>{author}</name></author>\n    <updated>{updated}</updated>\n    <link rel=\"alternate\" type=\"text/html\" href=\"{href}\"/>\n    <summary type=\"text\">{summary}</summary>\n    <content type=\"html\">{content}</content>\n  </entry>\n",
+                    slug = xml_escape(e.slug.as_str()),
+                    title = xml_escape(&e.title),
+                    author = xml_escape(&e.publisher.name),
+                    updated = xml_escape(&atom_time(&e.date)),
+                    href = xml_escape(&format!("{base}/editions/{}/changelog", e.slug)),
+                    summary = xml_escape(&format!(
+                        "Edition {} published {}: {} merged proposal{}.",
+                        e.slug,
+                        e.date,
+                        e.changes.len(),
+                        if e.changes.len() == 1 { "" } else { "s" }
+                    )),
+                    content = xml_escape(&changelog_html(lib, &base, e)?),
+                ));
+            }
+            Ok(feed(
+                "urn:quire:feed:editions",
+                "Editions",
+                &format!("{base}/feeds/editions.atom"),
+                &format!("{base}/editions"),
+                &updated,
+                &entries,
+            ))
+        })
+        .await?;
+    Ok(atom(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_covers_markup_and_drops_what_xml_cannot_hold() {
+        assert_eq!(
+            xml_escape("a<b>&\"c\"'d'"),
+            "a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;"
+        );
+        assert_eq!(xml_escape("x\u{0}y\u{1b}z\u{FFFF}"), "xyz");
+        assert_eq!(xml_escape("line\nnext\ttab"), "line\nnext\ttab");
+        assert_eq!(xml_escape("été ☕"), "été ☕");
+    }
+
+    #[test]
+    fn days_become_date_times() {
+        assert_eq!(atom_time("2027-03-01"), "2027-03-01T00:00:00Z");
+        assert_eq!(atom_time("2027-03-01T10:00:00Z"), "2027-03-01T10:00:00Z");
+    }
 }

@@ -115,12 +115,19 @@ async fn contents(
     }))
 }
 
+#[derive(Deserialize, Default)]
+struct SectionQuery {
+    #[serde(default)]
+    reported: Option<String>,
+}
+
 async fn section_draft(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<SectionQuery>,
 ) -> Result<Response, AppError> {
-    section(state, viewer, id, None).await
+    section(state, viewer, id, None, q.reported.is_some()).await
 }
 
 async fn section_edition(
@@ -128,7 +135,7 @@ async fn section_edition(
     viewer: Viewer,
     Path((slug, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    section(state, viewer, id, Some(slug)).await
+    section(state, viewer, id, Some(slug), false).await
 }
 
 async fn section(
@@ -136,6 +143,7 @@ async fn section(
     viewer: Viewer,
     id: String,
     edition: Option<String>,
+    reported: bool,
 ) -> Result<Response, AppError> {
     let is_draft = edition.is_none();
     let data = state
@@ -187,6 +195,7 @@ async fn section(
         can_report: viewer.user.is_some(),
         comments: comments.iter().map(CommentView::of).collect(),
         open_proposals,
+        reported,
     }))
 }
 

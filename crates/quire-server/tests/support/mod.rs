@@ -217,3 +217,93 @@ impl TestApp {
         quire_core::Library::open_no_repair(self.state.library_path()).unwrap()
     }
 }
+
+impl TestApp {
+    /// As [`TestApp::new`], with other allowances for writes and sign-in attempts per
+    /// minute (to test the limits).
+    pub fn with_limits(writes_per_minute: u32, auth_attempts_per_minute: u32) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::new(dir.path().join("data"));
+        config.writes_per_minute = writes_per_minute;
+        config.auth_attempts_per_minute = auth_attempts_per_minute;
+        let (state, setup) = AppState::open(config).unwrap();
+        let app = quire_server::app(state.clone());
+        TestApp {
+            dir,
+            state,
+            app,
+            first_maintainer: setup.first_maintainer.unwrap(),
+        }
+    }
+
+    /// Calls the API with exactly these headers and body: for malformed requests.
+    pub async fn api_raw(
+        &self,
+        method: Method,
+        path: &str,
+        authorization: Option<&str>,
+        content_type: Option<&str>,
+        body: &str,
+    ) -> Resp {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(a) = authorization {
+            req = req.header(header::AUTHORIZATION, a);
+        }
+        if let Some(c) = content_type {
+            req = req.header(header::CONTENT_TYPE, c);
+        }
+        self.send(req.body(Body::from(body.to_string())).unwrap())
+            .await
+    }
+}
+
+impl TestApp {
+    /// Opens a proposal by `who` that adds `paragraph` at the end of `section` on `main`;
+    /// returns its number. (Straight through `quire_core`, as the CLI would.)
+    pub fn propose_paragraph(
+        &self,
+        who: &quire_core::Identity,
+        section: &str,
+        title: &str,
+        paragraph: &str,
+    ) -> u64 {
+        let lib = self.lib();
+        let text = lib.section(section, "main").unwrap().text;
+        lib.propose(&quire_core::NewProposal {
+            title: title.into(),
+            rationale: format!("Rationale: {title}"),
+            author: who.clone(),
+            changes: vec![(
+                quire_core::SectionId::new(section).unwrap(),
+                format!("{text}\n{paragraph}\n"),
+            )],
+            base: None,
+        })
+        .unwrap()
+        .number
+    }
+
+    /// Approves proposal `n` and merges it into `main`, as `maintainer`.
+    pub fn approve_and_merge(&self, n: u64, maintainer: &quire_core::Identity) {
+        let lib = self.lib();
+        lib.review(n, maintainer, quire_core::Verdict::Approved, "")
+            .unwrap();
+        lib.merge(n, maintainer).unwrap();
+    }
+
+    /// Runs `git` in the library and returns what it printed.
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(self.state.library_path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+}

@@ -1,0 +1,432 @@
+//! `/proposals`: listing, opening, revising, updating, reviewing, merging and closing
+//! proposals, and their discussions.
+//!
+//! A hidden proposal does not exist for anyone but a maintainer: it is left out of lists
+//! and every request naming it answers 404, as if its number were free.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use quire_core::{
+    Comment, Event, Identity, Library, Mergeability, NewProposal, Proposal, ProposalFilter,
+    SectionDiff, SectionId, Status, Verdict,
+};
+use serde::{Deserialize, Serialize};
+
+use super::sections::NewComment;
+use super::{
+    printable, scrub_comment, scrub_history, sees_hidden, ApiJson, ApiJsonOrEmpty, ApiPath,
+    ApiQuery, Maintainer, Writer,
+};
+use crate::auth::ApiCaller;
+use crate::error::ApiError;
+use crate::store::User;
+use crate::{AppError, AppState};
+
+/// Routes of this module.
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/proposals", get(list).post(propose))
+        .route("/proposals/{n}", get(show))
+        .route("/proposals/{n}/diff", get(diff))
+        .route("/proposals/{n}/comments", post(comment))
+        .route("/proposals/{n}/revisions", post(revise))
+        .route("/proposals/{n}/update", post(update))
+        .route("/proposals/{n}/withdraw", post(withdraw))
+        .route("/proposals/{n}/reviews", post(review))
+        .route("/proposals/{n}/merge", post(merge))
+        .route("/proposals/{n}/reject", post(reject))
+}
+
+/// Parses a proposal number from the path (422 if it is not one).
+pub(super) fn number(raw: &str) -> Result<u64, AppError> {
+    raw.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "invalid proposal number '{}': use a whole number from 1",
+            printable(raw)
+        ))
+    })
+}
+
+/// Reads a proposal the caller may see: 404 for a hidden one unless they are a maintainer.
+pub(super) fn visible(lib: &Library, n: u64, sees_hidden: bool) -> Result<Proposal, AppError> {
+    let p = lib.proposal(n)?;
+    if p.hidden.is_some() && !sees_hidden {
+        return Err(quire_core::Error::UnknownProposal(n).into());
+    }
+    Ok(p)
+}
+
+/// A proposal as this caller may see it: hidden comments' text cleared.
+fn scrubbed(mut p: Proposal, sees_hidden: bool) -> Proposal {
+    for c in &mut p.comments {
+        scrub_comment(c, sees_hidden);
+    }
+    p
+}
+
+/// Reads a proposal the user may change as its author (or as a maintainer): 403 otherwise.
+fn owned(lib: &Library, n: u64, user: &User) -> Result<Proposal, AppError> {
+    let maintainer = user.is_maintainer();
+    let p = visible(lib, n, maintainer)?;
+    if !maintainer && !user.owns(&p.author) {
+        return Err(AppError::Forbidden(
+            "only the proposal's author or a maintainer can do that".into(),
+        ));
+    }
+    Ok(p)
+}
+
+/// `merge=` in a list query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum MergeFilter {
+    Clean,
+    Conflict,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    section: Option<String>,
+    #[serde(default)]
+    merge: Option<MergeFilter>,
+}
+
+/// One proposal in a list.
+#[derive(Debug, Serialize)]
+struct ProposalSummary {
+    number: u64,
+    title: String,
+    author: Identity,
+    status: Status,
+    sections: Vec<SectionId>,
+    created: String,
+    updated: String,
+    /// The latest revision's number.
+    revision: u32,
+    /// Whether the latest revision is approved with no change request standing.
+    approved: bool,
+    /// How many comments it has.
+    comments: usize,
+    /// Whether a maintainer hid it (only maintainers see hidden proposals).
+    hidden: bool,
+    /// Whether it merges into `main` now (`closed` when it is not open).
+    mergeability: Mergeability,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Vec<ProposalSummary>>, ApiError> {
+    let sees = sees_hidden(&caller);
+    let status = q
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(str::parse::<Status>)
+        .transpose()?;
+    let section = q
+        .section
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(SectionId::new)
+        .transpose()?;
+    let out = state
+        .with_lib(move |lib| {
+            let mut out = Vec::new();
+            for p in lib.proposals(&ProposalFilter { status, section })? {
+                if p.hidden.is_some() && !sees {
+                    continue;
+                }
+                let m = lib.mergeability_of(&p)?;
+                let keep = match q.merge {
+                    None => true,
+                    Some(MergeFilter::Clean) => m == Mergeability::Clean,
+                    Some(MergeFilter::Conflict) => matches!(m, Mergeability::Conflict { .. }),
+                };
+                if !keep {
+                    continue;
+                }
+                out.push(ProposalSummary {
+                    number: p.number,
+                    revision: p.latest().number,
+                    approved: p.is_approved(),
+                    comments: p.comments.len(),
+                    hidden: p.hidden.is_some(),
+                    title: p.title,
+                    author: p.author,
+                    status: p.status,
+                    sections: p.sections,
+                    created: p.created,
+                    updated: p.updated,
+                    mergeability: m,
+                });
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(Json(out))
+}
+
+/// One section's full proposed text.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Change {
+    section: String,
+    text: String,
+}
+
+fn changes(list: Vec<Change>) -> Result<Vec<(SectionId, String)>, AppError> {
+    list.into_iter()
+        .map(|c| Ok((SectionId::new(&c.section)?, c.text)))
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewProposalJson {
+    title: String,
+    #[serde(default)]
+    rationale: String,
+    changes: Vec<Change>,
+    #[serde(default)]
+    base: Option<String>,
+}
+
+async fn propose(
+    State(state): State<AppState>,
+    Writer(user): Writer,
+    ApiJson(req): ApiJson<NewProposalJson>,
+) -> Result<(StatusCode, Json<Proposal>), ApiError> {
+    let new = NewProposal {
+        title: req.title,
+        rationale: req.rationale,
+        author: user.identity(),
+        changes: changes(req.changes)?,
+        base: req.base,
+    };
+    let p = state.with_lib(move |lib| Ok(lib.propose(&new)?)).await?;
+    Ok((StatusCode::CREATED, Json(p)))
+}
+
+/// A proposal with what the page shows beside it.
+#[derive(Debug, Serialize)]
+struct ProposalDetail {
+    proposal: Proposal,
+    mergeability: Mergeability,
+    history: Vec<Event>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiPath(n): ApiPath<String>,
+) -> Result<Json<ProposalDetail>, ApiError> {
+    let n = number(&n)?;
+    let sees = sees_hidden(&caller);
+    let d = state
+        .with_lib(move |lib| {
+            let p = visible(lib, n, sees)?;
+            let mergeability = lib.mergeability_of(&p)?;
+            let mut history = lib.history(n)?;
+            scrub_history(&mut history, &p.comments, sees);
+            Ok(ProposalDetail {
+                proposal: scrubbed(p, sees),
+                mergeability,
+                history,
+            })
+        })
+        .await?;
+    Ok(Json(d))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DiffQuery {
+    #[serde(default)]
+    rev: Option<u32>,
+}
+
+async fn diff(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiPath(n): ApiPath<String>,
+    ApiQuery(q): ApiQuery<DiffQuery>,
+) -> Result<Json<Vec<SectionDiff>>, ApiError> {
+    let n = number(&n)?;
+    let sees = sees_hidden(&caller);
+    let d = state
+        .with_lib(move |lib| {
+            visible(lib, n, sees)?;
+            Ok(lib.proposal_diff(n, q.rev)?)
+        })
+        .await?;
+    Ok(Json(d))
+}
+
+async fn comment(
+    State(state): State<AppState>,
+    Writer(user): Writer,
+    ApiPath(n): ApiPath<String>,
+    ApiJson(req): ApiJson<NewComment>,
+) -> Result<(StatusCode, Json<Comment>), ApiError> {
+    let n = number(&n)?;
+    let sees = user.is_maintainer();
+    let who = user.identity();
+    let c = state
+        .with_lib(move |lib| {
+            visible(lib, n, sees)?;
+            Ok(lib.comment_proposal(n, &who, &req.body)?)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(c)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevisionJson {
+    changes: Vec<Change>,
+    #[serde(default)]
+    note: String,
+}
+
+async fn revise(
+    State(state): State<AppState>,
+    Writer(user): Writer,
+    ApiPath(n): ApiPath<String>,
+    ApiJson(req): ApiJson<RevisionJson>,
+) -> Result<Json<Proposal>, ApiError> {
+    let n = number(&n)?;
+    let changes = changes(req.changes)?;
+    let p = state
+        .with_lib(move |lib| {
+            owned(lib, n, &user)?;
+            Ok(scrubbed(
+                lib.revise(n, &user.identity(), &changes, &req.note)?,
+                user.is_maintainer(),
+            ))
+        })
+        .await?;
+    Ok(Json(p))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateJson {
+    #[serde(default)]
+    resolutions: Vec<Change>,
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Writer(user): Writer,
+    ApiPath(n): ApiPath<String>,
+    ApiJsonOrEmpty(req): ApiJsonOrEmpty<UpdateJson>,
+) -> Result<Json<Proposal>, ApiError> {
+    let n = number(&n)?;
+    let resolutions = changes(req.resolutions)?;
+    let p = state
+        .with_lib(move |lib| {
+            owned(lib, n, &user)?;
+            Ok(scrubbed(
+                lib.update(n, &user.identity(), &resolutions)?,
+                user.is_maintainer(),
+            ))
+        })
+        .await?;
+    Ok(Json(p))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WithdrawJson {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    Writer(user): Writer,
+    ApiPath(n): ApiPath<String>,
+    ApiJsonOrEmpty(req): ApiJsonOrEmpty<WithdrawJson>,
+) -> Result<Json<Proposal>, ApiError> {
+    let n = number(&n)?;
+    let p = state
+        .with_lib(move |lib| {
+            owned(lib, n, &user)?;
+            Ok(scrubbed(
+                lib.withdraw(n, &user.identity(), &req.reason)?,
+                user.is_maintainer(),
+            ))
+        })
+        .await?;
+    Ok(Json(p))
+}
+
+/// A reviewer's verdict, as the API spells it.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum VerdictJson {
+    Approve,
+    RequestChanges,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReviewJson {
+    verdict: VerdictJson,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn review(
+    State(state): State<AppState>,
+    Maintainer(user): Maintainer,
+    ApiPath(n): ApiPath<String>,
+    ApiJson(req): ApiJson<ReviewJson>,
+) -> Result<Json<Proposal>, ApiError> {
+    let n = number(&n)?;
+    let verdict = match req.verdict {
+        VerdictJson::Approve => Verdict::Approved,
+        VerdictJson::RequestChanges => Verdict::ChangesRequested,
+    };
+    let p = state
+        .with_lib(move |lib| Ok(lib.review(n, &user.identity(), verdict, &req.comment)?))
+        .await?;
+    Ok(Json(p))
+}
+
+async fn merge(
+    State(state): State<AppState>,
+    Maintainer(user): Maintainer,
+    ApiPath(n): ApiPath<String>,
+) -> Result<Json<Proposal>, ApiError> {
+    let n = number(&n)?;
+    let p = state
+        .with_lib(move |lib| Ok(lib.merge(n, &user.identity())?))
+        .await?;
+    Ok(Json(p))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RejectJson {
+    reason: String,
+}
+
+async fn reject(
+    State(state): State<AppState>,
+    Maintainer(user): Maintainer,
+    ApiPath(n): ApiPath<String>,
+    ApiJson(req): ApiJson<RejectJson>,
+) -> Result<Json<Proposal>, ApiError> {
+    let n = number(&n)?;
+    let p = state
+        .with_lib(move |lib| Ok(lib.reject(n, &user.identity(), &req.reason)?))
+        .await?;
+    Ok(Json(p))
+}

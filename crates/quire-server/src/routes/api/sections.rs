@@ -1,0 +1,138 @@
+//! `/sections`: the contents, section texts and section comments.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use quire_core::{Comment, CommitId, Section, SectionSummary};
+use serde::{Deserialize, Serialize};
+
+use super::{scrub_comment, sees_hidden, ApiJson, ApiPath, ApiQuery, Writer};
+use crate::auth::ApiCaller;
+use crate::error::ApiError;
+use crate::AppState;
+
+/// Routes of this module.
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/sections", get(contents))
+        .route("/sections/{id}", get(section))
+        .route(
+            "/sections/{id}/comments",
+            get(comments).post(comment_section),
+        )
+}
+
+/// `?at=`: a revision spec (`main`, an edition slug, a commit id); `main` when absent.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct At {
+    #[serde(default)]
+    at: Option<String>,
+}
+
+impl At {
+    fn spec(self) -> String {
+        self.at.unwrap_or_else(|| "main".into())
+    }
+}
+
+/// A part of the resource, without its sections (those are in `sections`).
+#[derive(Debug, Serialize)]
+struct PartJson {
+    id: String,
+    title: String,
+}
+
+/// The table of contents at a revision.
+#[derive(Debug, Serialize)]
+struct Contents {
+    title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subtitle: Option<String>,
+    /// The commit the contents were read at.
+    commit: CommitId,
+    parts: Vec<PartJson>,
+    sections: Vec<SectionSummary>,
+}
+
+async fn contents(
+    State(state): State<AppState>,
+    _caller: ApiCaller,
+    ApiQuery(at): ApiQuery<At>,
+) -> Result<Json<Contents>, ApiError> {
+    let at = at.spec();
+    let c = state
+        .with_lib(move |lib| {
+            let commit = lib.resolve(&at)?;
+            let manifest = lib.manifest(&commit.0)?;
+            let sections = lib.sections(&commit.0)?;
+            Ok(Contents {
+                title: manifest.title,
+                subtitle: manifest.subtitle,
+                commit,
+                parts: manifest
+                    .parts
+                    .into_iter()
+                    .map(|p| PartJson {
+                        id: p.id,
+                        title: p.title,
+                    })
+                    .collect(),
+                sections,
+            })
+        })
+        .await?;
+    Ok(Json(c))
+}
+
+async fn section(
+    State(state): State<AppState>,
+    _caller: ApiCaller,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(at): ApiQuery<At>,
+) -> Result<Json<Section>, ApiError> {
+    let at = at.spec();
+    let s = state
+        .with_lib(move |lib| Ok(lib.section(&id, &at)?))
+        .await?;
+    Ok(Json(s))
+}
+
+async fn comments(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Vec<Comment>>, ApiError> {
+    let sees = sees_hidden(&caller);
+    let list = state
+        .with_lib(move |lib| {
+            lib.section(&id, "main")?;
+            let mut list = lib.section_comments(&id)?;
+            for c in &mut list {
+                scrub_comment(c, sees);
+            }
+            Ok(list)
+        })
+        .await?;
+    Ok(Json(list))
+}
+
+/// A new comment.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NewComment {
+    pub(super) body: String,
+}
+
+async fn comment_section(
+    State(state): State<AppState>,
+    Writer(user): Writer,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<NewComment>,
+) -> Result<(StatusCode, Json<Comment>), ApiError> {
+    let who = user.identity();
+    let c = state
+        .with_lib(move |lib| Ok(lib.comment_section(&id, &who, &req.body)?))
+        .await?;
+    Ok((StatusCode::CREATED, Json(c)))
+}

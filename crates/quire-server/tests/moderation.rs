@@ -1,0 +1,766 @@
+//! Router-level tests of reporting and moderation: the queue, hiding, showing again,
+//! redacting (checked with the real `git`), blocking and dismissing.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use axum::http::StatusCode;
+use quire_server::Role;
+use support::{Session, TestApp};
+
+const SECRET: &str = "Call me on 07700 900123, I live at 1 Acacia Avenue";
+const NASTY_TITLE: &str = "Fix <script>alert(1)</script> & <img src=x onerror=alert(2)>";
+const NASTY_BODY: &str = "**hi** <img src=x onerror=alert(3)>\n\n<script>alert('x')</script>";
+
+/// An account that was blocked and then signed in again: its session is live but the
+/// account may not write.
+fn blocked_signed_in(t: &TestApp, name: &str, role: Role) -> Session {
+    let s = t.session(name, role);
+    t.state.store().set_blocked(s.user.id, true).unwrap();
+    let token = t.state.store().create_session(s.user.id).unwrap();
+    let mut user = s.user.clone();
+    user.blocked = true;
+    Session { user, token, ..s }
+}
+
+/// An account whose session ended when it was blocked.
+fn blocked_signed_out(t: &TestApp, name: &str, role: Role) -> Session {
+    let s = t.session(name, role);
+    t.state.store().set_blocked(s.user.id, true).unwrap();
+    s
+}
+
+/// Comments on a section through the form; returns the comment id (from the redirect).
+async fn comment_on(t: &TestApp, section: &str, body: &str, who: &Session) -> String {
+    let r = t
+        .post_form(
+            &format!("/sections/{section}/comments"),
+            &[("body", body)],
+            Some(who),
+        )
+        .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    r.location()
+        .unwrap()
+        .rsplit_once("#comment-")
+        .unwrap()
+        .1
+        .to_string()
+}
+
+/// Reports a section comment and checks the redirect.
+async fn report_section_comment(t: &TestApp, section: &str, comment: &str, who: &Session) {
+    let r = t
+        .post_form(
+            "/report",
+            &[
+                ("kind", "section_comment"),
+                ("target", section),
+                ("comment", comment),
+                ("reason", "This is abuse"),
+            ],
+            Some(who),
+        )
+        .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.location(),
+        Some(format!("/sections/{section}?reported=1#comment-{comment}").as_str())
+    );
+}
+
+/// True if some `<img ...>` tag in `html` carries an event handler.
+fn has_img_with_handler(html: &str) -> bool {
+    html.match_indices("<img").any(|(i, _)| {
+        let tag = &html[i..html[i..].find('>').map_or(html.len(), |e| i + e)];
+        tag.to_lowercase().contains("onerror")
+    })
+}
+
+fn open_reports(t: &TestApp) -> usize {
+    t.state.store().open_reports().unwrap().len()
+}
+
+#[tokio::test]
+async fn reporting_needs_a_signed_in_unblocked_account_and_the_csrf_token() {
+    let t = TestApp::new();
+    let fields = [
+        ("kind", "proposal"),
+        ("target", "1"),
+        ("comment", ""),
+        ("reason", "spam"),
+    ];
+    let before = t.refs();
+    t.post_form("/report", &fields, None)
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    let gone = blocked_signed_out(&t, "Gone Contributor", Role::Contributor);
+    t.post_form("/report", &fields, Some(&gone))
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    let blocked = blocked_signed_in(&t, "Blocked Contributor", Role::Contributor);
+    t.post_form("/report", &fields, Some(&blocked))
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let c = t.contributor();
+    t.post_form_raw("/report", &fields, Some(&c))
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let mut wrong = vec![("csrf", "wrong")];
+    wrong.extend_from_slice(&fields);
+    t.post_form_raw("/report", &wrong, Some(&c))
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    assert_eq!(open_reports(&t), 0);
+    assert_eq!(t.refs(), before);
+
+    // Contributors and maintainers may report.
+    for who in [&c, &t.maintainer()] {
+        let r = t.post_form("/report", &fields, Some(who)).await;
+        r.assert_status(StatusCode::SEE_OTHER);
+        assert_eq!(r.location(), Some("/proposals/1?reported=1"));
+    }
+    assert_eq!(open_reports(&t), 2);
+    assert_eq!(t.refs(), before, "reports are not kept in git");
+}
+
+#[tokio::test]
+async fn reports_are_checked_against_the_library() {
+    let t = TestApp::new();
+    let c = t.contributor();
+    let cid = comment_on(&t, "usability", "A comment", &c).await;
+    let pc = t
+        .lib()
+        .comment_proposal(2, &c.user.identity(), "On a proposal")
+        .unwrap();
+    let long = "x".repeat(2001);
+    let just = "y".repeat(2000);
+    let cases: Vec<([(&str, &str); 4], StatusCode)> = vec![
+        (
+            [
+                ("kind", "nonsense"),
+                ("target", "1"),
+                ("comment", ""),
+                ("reason", "r"),
+            ],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            [
+                ("kind", "proposal"),
+                ("target", "one"),
+                ("comment", ""),
+                ("reason", "r"),
+            ],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            [
+                ("kind", "proposal"),
+                ("target", "-1"),
+                ("comment", ""),
+                ("reason", "r"),
+            ],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            [
+                ("kind", "proposal"),
+                ("target", "999"),
+                ("comment", ""),
+                ("reason", "r"),
+            ],
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            [
+                ("kind", "proposal"),
+                ("target", "1"),
+                ("comment", ""),
+                ("reason", "  "),
+            ],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            [
+                ("kind", "proposal"),
+                ("target", "1"),
+                ("comment", ""),
+                ("reason", &long),
+            ],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            [
+                ("kind", "proposal"),
+                ("target", "1"),
+                ("comment", ""),
+                ("reason", "a\u{1}b"),
+            ],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            [
+                ("kind", "section_comment"),
+                ("target", ".."),
+                ("comment", "1"),
+                ("reason", "r"),
+            ],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            [
+                ("kind", "section_comment"),
+                ("target", "usability"),
+                ("comment", ""),
+                ("reason", "r"),
+            ],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            [
+                ("kind", "section_comment"),
+                ("target", "usability"),
+                ("comment", "99"),
+                ("reason", "r"),
+            ],
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            [
+                ("kind", "section_comment"),
+                ("target", "take-up"),
+                ("comment", "1"),
+                ("reason", "r"),
+            ],
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            [
+                ("kind", "section_comment"),
+                ("target", "no-such-section"),
+                ("comment", "1"),
+                ("reason", "r"),
+            ],
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            [
+                ("kind", "proposal_comment"),
+                ("target", "2"),
+                ("comment", "7"),
+                ("reason", "r"),
+            ],
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            [
+                ("kind", "proposal_comment"),
+                ("target", "999"),
+                ("comment", "1"),
+                ("reason", "r"),
+            ],
+            StatusCode::NOT_FOUND,
+        ),
+    ];
+    for (fields, want) in &cases {
+        let r = t.post_form("/report", fields, Some(&c)).await;
+        assert_eq!(r.status, *want, "{fields:?}: {}", r.body);
+    }
+    assert_eq!(open_reports(&t), 0, "nothing bad was recorded");
+
+    let pcid = pc.id.to_string();
+    let r = t
+        .post_form(
+            "/report",
+            &[
+                ("kind", "proposal_comment"),
+                ("target", "2"),
+                ("comment", &pcid),
+                ("reason", &just),
+            ],
+            Some(&c),
+        )
+        .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.location(),
+        Some(format!("/proposals/2?reported=1#comment-{pcid}").as_str())
+    );
+    report_section_comment(&t, "usability", &cid, &c).await;
+    let reports = t.state.store().open_reports().unwrap();
+    assert_eq!(reports.len(), 2);
+    assert_eq!(reports[0].kind, "proposal_comment");
+    assert_eq!(reports[0].target, "2");
+    assert_eq!(reports[0].comment, Some(i64::from(pc.id)));
+    assert_eq!(reports[0].reason, just);
+    assert_eq!(reports[1].kind, "section_comment");
+    assert_eq!(reports[1].target, "usability");
+}
+
+#[tokio::test]
+async fn the_report_button_on_a_section_page_works() {
+    let t = TestApp::new();
+    let c = t.contributor();
+    let cid = comment_on(&t, "usability", "Reportable", &c).await;
+    let other = t.session("Other Reader", Role::Contributor);
+    let page = t.get("/sections/usability", Some(&other)).await;
+    page.assert_contains("action=\"/report\"")
+        .assert_contains("name=\"kind\" value=\"section_comment\"");
+    report_section_comment(&t, "usability", &cid, &other).await;
+    assert_eq!(open_reports(&t), 1);
+}
+
+#[tokio::test]
+async fn the_queue_is_for_maintainers_only() {
+    let t = TestApp::new();
+    t.get("/moderation", None)
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    t.get("/moderation", Some(&t.contributor()))
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let gone = blocked_signed_out(&t, "Gone Maintainer", Role::Maintainer);
+    t.get("/moderation", Some(&gone))
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    let blocked = blocked_signed_in(&t, "Blocked Maintainer", Role::Maintainer);
+    t.get("/moderation", Some(&blocked))
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    t.get("/moderation", Some(&t.maintainer()))
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains("No open reports.")
+        .assert_contains("Nothing is hidden.");
+}
+
+#[tokio::test]
+async fn the_queue_shows_reported_text_escaped_with_every_action() {
+    let t = TestApp::new();
+    let m = t.maintainer();
+    let c = t.contributor();
+    let reader = t.session("Rita Reader", Role::Contributor);
+    let cid = comment_on(&t, "usability", NASTY_BODY, &c).await;
+    report_section_comment(&t, "usability", &cid, &reader).await;
+    let n = t.propose_paragraph(&c.user.identity(), "take-up", NASTY_TITLE, "Text.");
+    let nn = n.to_string();
+    t.post_form(
+        "/report",
+        &[
+            ("kind", "proposal"),
+            ("target", &nn),
+            ("comment", ""),
+            ("reason", "<b>bad</b> title"),
+        ],
+        Some(&reader),
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    // A proposal by a maintainer, reported twice: one item, two reports, no block button.
+    let mine = t.propose_paragraph(&m.user.identity(), "sharing", "Maintainer's idea", "Text.");
+    let mn = mine.to_string();
+    for reason in ["first report", "second report"] {
+        t.post_form(
+            "/report",
+            &[
+                ("kind", "proposal"),
+                ("target", &mn),
+                ("comment", ""),
+                ("reason", reason),
+            ],
+            Some(&reader),
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    }
+
+    let r = t.get("/moderation", Some(&m)).await;
+    r.assert_status(StatusCode::OK)
+        .assert_contains(&format!("Comment {cid} on section usability"))
+        .assert_contains(&format!("href=\"/sections/usability#comment-{cid}\""))
+        .assert_contains("<strong>hi</strong>")
+        .assert_contains("Fix &#60;script&#62;alert(1)&#60;/script&#62;")
+        .assert_contains("&#60;b&#62;bad&#60;/b&#62; title")
+        .assert_contains("Rita Reader")
+        .assert_contains("Written by <strong>Connie Contributor</strong>")
+        .assert_contains("action=\"/moderation/hide\"")
+        .assert_contains("action=\"/moderation/redact\"")
+        .assert_contains("action=\"/moderation/dismiss\"")
+        .assert_contains(&format!("name=\"user\" value=\"{}\"", c.user.id))
+        .assert_contains("Block the author, Connie Contributor")
+        .assert_contains("The author is a maintainer")
+        .assert_contains("first report")
+        .assert_contains("second report");
+    assert!(!r.body.contains("<script>alert"), "{}", r.body);
+    assert!(!r.body.contains("<script"), "{}", r.body);
+    assert!(!has_img_with_handler(&r.body), "{}", r.body);
+    assert!(!r.body.contains("<b>bad</b>"));
+    assert_eq!(r.body.matches("<section class=\"queue-item\"").count(), 3);
+    // Only comments can be redacted: one redact form, for the one comment.
+    assert_eq!(r.body.matches("action=\"/moderation/redact\"").count(), 1);
+    // Blocking is offered for the contributor only.
+    assert_eq!(r.body.matches("action=\"/moderation/block\"").count(), 2);
+}
+
+#[tokio::test]
+async fn hiding_shows_a_notice_records_an_event_and_resolves_the_reports() {
+    let t = TestApp::new();
+    let m = t.maintainer();
+    let c = t.contributor();
+    let cid = comment_on(&t, "usability", "Rude words here", &c).await;
+    report_section_comment(&t, "usability", &cid, &t.session("R1", Role::Contributor)).await;
+    report_section_comment(&t, "usability", &cid, &t.session("R2", Role::Contributor)).await;
+    let fields = |reason: &'static str| {
+        [
+            ("kind", "section_comment"),
+            ("target", "usability"),
+            ("comment", "1"),
+            ("reason", reason),
+        ]
+    };
+    assert_eq!(cid, "1");
+    // A reason is needed.
+    let before = t.refs();
+    t.post_form("/moderation/hide", &fields("  "), Some(&m))
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(t.refs(), before);
+    assert_eq!(open_reports(&t), 2);
+
+    let r = t
+        .post_form("/moderation/hide", &fields("insulting"), Some(&m))
+        .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), Some("/moderation"));
+    assert_eq!(open_reports(&t), 0, "both reports about it are resolved");
+    let page = t.get("/sections/usability", None).await;
+    page.assert_contains("This comment was hidden by a maintainer.");
+    assert!(!page.body.contains("Rude words here"));
+    let log = t.git(&["log", "refs/comments/usability"]);
+    assert!(log.contains("Hide comment 1 on section usability"), "{log}");
+    assert!(log.contains("insulting"), "{log}");
+    assert!(log.contains("Event: hidden"), "{log}");
+    let q = t.get("/moderation", Some(&m)).await;
+    q.assert_contains("No open reports.")
+        .assert_contains("Comment 1 on section usability")
+        .assert_contains("action=\"/moderation/unhide\"");
+
+    // Show it again.
+    t.post_form("/moderation/unhide", &fields(""), Some(&m))
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    t.get("/sections/usability", None)
+        .await
+        .assert_contains("Rude words here");
+    assert!(t
+        .git(&["log", "refs/comments/usability"])
+        .contains("Show again comment 1 on section usability"));
+
+    // Hiding a proposal takes it out of the feed.
+    let n = t.propose_paragraph(&c.user.identity(), "take-up", "Spam spam spam", "Text.");
+    let nn = n.to_string();
+    t.post_form(
+        "/moderation/hide",
+        &[
+            ("kind", "proposal"),
+            ("target", &nn),
+            ("comment", ""),
+            ("reason", "spam"),
+        ],
+        Some(&m),
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    let p = t.lib().proposal(n).unwrap();
+    assert_eq!(p.hidden.unwrap().reason, "spam");
+    let feed = t.get("/feeds/proposals.atom", None).await;
+    assert!(!feed.body.contains("Spam spam spam"));
+    t.get("/moderation", Some(&m))
+        .await
+        .assert_contains(&format!("Proposal #{n}"))
+        .assert_contains("Spam spam spam");
+    // Unknown items are not found and change nothing.
+    let before = t.refs();
+    for (kind, target, comment) in [
+        ("proposal", "999", ""),
+        ("section_comment", "usability", "42"),
+        ("section_comment", "take-up", "1"),
+        ("proposal_comment", &nn as &str, "3"),
+    ] {
+        t.post_form(
+            "/moderation/hide",
+            &[
+                ("kind", kind),
+                ("target", target),
+                ("comment", comment),
+                ("reason", "x"),
+            ],
+            Some(&m),
+        )
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    }
+    assert_eq!(t.refs(), before);
+}
+
+#[tokio::test]
+async fn redacting_removes_the_text_from_pages_and_from_git() {
+    let t = TestApp::new();
+    let m = t.maintainer();
+    let c = t.contributor();
+    comment_on(&t, "usability", "A harmless first comment", &c).await;
+    let cid = comment_on(&t, "usability", SECRET, &c).await;
+    comment_on(&t, "usability", "A later comment", &c).await;
+    report_section_comment(&t, "usability", &cid, &t.session("R1", Role::Contributor)).await;
+    assert!(t
+        .git(&["log", "-p", "refs/comments/usability"])
+        .contains("07700 900123"));
+    t.get("/moderation", Some(&m))
+        .await
+        .assert_contains("07700 900123");
+
+    let r = t
+        .post_form(
+            "/moderation/redact",
+            &[
+                ("kind", "section_comment"),
+                ("target", "usability"),
+                ("comment", &cid),
+                ("reason", "personal data"),
+            ],
+            Some(&m),
+        )
+        .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), Some("/moderation"));
+    assert_eq!(open_reports(&t), 0);
+    let page = t.get("/sections/usability", None).await;
+    page.assert_contains("This comment was removed by a maintainer.")
+        .assert_contains("A harmless first comment")
+        .assert_contains("A later comment");
+    assert!(!page.body.contains("07700 900123"));
+    let log = t.git(&["log", "-p", "refs/comments/usability"]);
+    assert!(!log.contains("07700 900123"), "{log}");
+    assert!(log.contains(quire_core::REDACTED), "{log}");
+    assert!(log.contains(&format!("Redact comment {cid}")), "{log}");
+    assert!(!t.get("/moderation", Some(&m)).await.body.contains("07700"));
+
+    // Twice: 409, nothing written.
+    let before = t.refs();
+    t.post_form(
+        "/moderation/redact",
+        &[
+            ("kind", "section_comment"),
+            ("target", "usability"),
+            ("comment", &cid),
+            ("reason", "again"),
+        ],
+        Some(&m),
+    )
+    .await
+    .assert_status(StatusCode::CONFLICT);
+    // A reason is needed, and a proposal cannot be redacted (hide it instead).
+    let pc = t
+        .lib()
+        .comment_proposal(1, &c.user.identity(), SECRET)
+        .unwrap();
+    let before_pc = t.refs();
+    assert_ne!(before, before_pc);
+    let pcid = pc.id.to_string();
+    t.post_form(
+        "/moderation/redact",
+        &[
+            ("kind", "proposal_comment"),
+            ("target", "1"),
+            ("comment", &pcid),
+            ("reason", ""),
+        ],
+        Some(&m),
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    t.post_form(
+        "/moderation/redact",
+        &[
+            ("kind", "proposal"),
+            ("target", "1"),
+            ("comment", ""),
+            ("reason", "no"),
+        ],
+        Some(&m),
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(t.refs(), before_pc);
+
+    // A proposal comment, through the same form.
+    t.post_form(
+        "/moderation/redact",
+        &[
+            ("kind", "proposal_comment"),
+            ("target", "1"),
+            ("comment", &pcid),
+            ("reason", "personal data"),
+        ],
+        Some(&m),
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    let p = t.lib().proposal(1).unwrap();
+    let redacted = p.comments.iter().find(|x| x.id == pc.id).unwrap();
+    assert_eq!(redacted.body, "");
+    assert!(redacted.redacted.is_some());
+    let log = t.git(&["log", "-p", "refs/proposals/1/meta"]);
+    assert!(!log.contains("07700 900123"), "{log}");
+}
+
+#[tokio::test]
+async fn blocking_an_author_ends_their_session_and_stops_their_writes() {
+    let t = TestApp::new();
+    let m = t.maintainer();
+    let c = t.contributor();
+    let cid = comment_on(&t, "usability", "Trolling", &c).await;
+    report_section_comment(&t, "usability", &cid, &t.session("R1", Role::Contributor)).await;
+    t.get("/", Some(&c))
+        .await
+        .assert_contains("Signed in as <strong>Connie Contributor</strong>");
+
+    let id = c.user.id.to_string();
+    let r = t
+        .post_form("/moderation/block", &[("user", &id)], Some(&m))
+        .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), Some("/moderation"));
+    assert!(t.state.store().user(c.user.id).unwrap().unwrap().blocked);
+    let home = t.get("/", Some(&c)).await;
+    assert!(!home.body.contains("Signed in as"), "the session has ended");
+    let before = t.refs();
+    t.post_form(
+        "/sections/usability/comments",
+        &[("body", "more trolling")],
+        Some(&c),
+    )
+    .await
+    .assert_status(StatusCode::UNAUTHORIZED);
+    // Signing in again gives a session that still cannot write.
+    let again = t.state.store().create_session(c.user.id).unwrap();
+    let c2 = Session {
+        token: again,
+        ..c.clone()
+    };
+    t.post_form(
+        "/sections/usability/comments",
+        &[("body", "more trolling")],
+        Some(&c2),
+    )
+    .await
+    .assert_status(StatusCode::FORBIDDEN);
+    assert_eq!(t.refs(), before);
+    t.get("/moderation", Some(&m))
+        .await
+        .assert_contains("The author's account is blocked.");
+
+    // Maintainers (including oneself) cannot be blocked here; unknown accounts are not found.
+    let other_m = t.session("Other Maintainer", Role::Maintainer);
+    for target in [other_m.user.id, m.user.id] {
+        t.post_form(
+            "/moderation/block",
+            &[("user", &target.to_string())],
+            Some(&m),
+        )
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+        assert!(!t.state.store().user(target).unwrap().unwrap().blocked);
+    }
+    t.post_form("/moderation/block", &[("user", "9999")], Some(&m))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    t.post_form("/moderation/block", &[("user", "abc")], Some(&m))
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn dismissing_a_report_leaves_the_item_alone() {
+    let t = TestApp::new();
+    let m = t.maintainer();
+    let c = t.contributor();
+    let cid = comment_on(&t, "usability", "Fine, really", &c).await;
+    report_section_comment(&t, "usability", &cid, &t.session("R1", Role::Contributor)).await;
+    let id = t.state.store().open_reports().unwrap()[0].id.to_string();
+    let before = t.refs();
+    let r = t
+        .post_form("/moderation/dismiss", &[("report", &id)], Some(&m))
+        .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), Some("/moderation"));
+    assert_eq!(open_reports(&t), 0);
+    assert_eq!(t.refs(), before);
+    t.get("/sections/usability", None)
+        .await
+        .assert_contains("Fine, really");
+    t.post_form("/moderation/dismiss", &[("report", "9999")], Some(&m))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    t.post_form("/moderation/dismiss", &[("report", "x")], Some(&m))
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn every_moderation_action_is_for_maintainers_with_the_csrf_token() {
+    let t = TestApp::new();
+    let c = t.contributor();
+    let cid = comment_on(&t, "usability", "Something", &c).await;
+    report_section_comment(&t, "usability", &cid, &t.session("R1", Role::Contributor)).await;
+    let report = t.state.store().open_reports().unwrap()[0].id.to_string();
+    let uid = c.user.id.to_string();
+    let item = [
+        ("kind", "section_comment"),
+        ("target", "usability"),
+        ("comment", cid.as_str()),
+        ("reason", "a reason"),
+    ];
+    let actions: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("/moderation/hide", item.to_vec()),
+        ("/moderation/unhide", item.to_vec()),
+        ("/moderation/redact", item.to_vec()),
+        ("/moderation/block", vec![("user", uid.as_str())]),
+        ("/moderation/dismiss", vec![("report", report.as_str())]),
+    ];
+    let m = t.maintainer();
+    let contributor = t.session("Another Contributor", Role::Contributor);
+    let gone = blocked_signed_out(&t, "Gone Maintainer", Role::Maintainer);
+    let blocked = blocked_signed_in(&t, "Blocked Maintainer", Role::Maintainer);
+    let before = t.refs();
+    for (path, fields) in &actions {
+        t.post_form(path, fields, None)
+            .await
+            .assert_status(StatusCode::UNAUTHORIZED);
+        t.post_form(path, fields, Some(&contributor))
+            .await
+            .assert_status(StatusCode::FORBIDDEN);
+        t.post_form(path, fields, Some(&gone))
+            .await
+            .assert_status(StatusCode::UNAUTHORIZED);
+        t.post_form(path, fields, Some(&blocked))
+            .await
+            .assert_status(StatusCode::FORBIDDEN);
+        t.post_form_raw(path, fields, Some(&m))
+            .await
+            .assert_status(StatusCode::FORBIDDEN);
+        let mut wrong = vec![("csrf", "wrong")];
+        wrong.extend_from_slice(fields);
+        t.post_form_raw(path, &wrong, Some(&m))
+            .await
+            .assert_status(StatusCode::FORBIDDEN);
+    }
+    assert_eq!(t.refs(), before, "no refused action wrote anything");
+    assert_eq!(open_reports(&t), 1, "the report is still open");
+    assert!(!t.state.store().user(c.user.id).unwrap().unwrap().blocked);
+    t.get("/sections/usability", None)
+        .await
+        .assert_contains("Something");
+}
