@@ -77,6 +77,10 @@ try {
   // Opens a section and proposes a change with the form, previewing first.
   await page.getByRole('link', { name: 'Principle 8: Usability' }).click();
   await check('section');
+  await page.getByLabel('Your comment on this section').fill('Could this section say who signs a service off?');
+  await page.getByRole('button', { name: 'Add comment' }).click();
+  await expectText('Could this section say who signs a service off?');
+  await check('section-with-comment');
   await page.getByRole('link', { name: /Propose a change/ }).click();
   await check('propose');
   await page.getByLabel('Title').fill(proposalTitle);
@@ -110,6 +114,8 @@ try {
   await page.getByLabel('Password').fill(adminPassword);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expectText('Signed in as');
+  await page.goto(`${base}moderation`);
+  await check('moderation');
   await page.goto(`${base}proposals`);
   await check('proposals');
   await page.getByRole('link', { name: proposalTitle }).click();

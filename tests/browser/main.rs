@@ -69,7 +69,10 @@ fn the_whole_journey_works_in_a_real_browser_and_passes_axe() {
             url = rest.split_whitespace().next().map(str::to_string);
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "the server did not start");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the server did not start"
+        );
     }
     let url = url.expect("the server printed its URL");
     let email = email.expect("the server printed the first maintainer's email");
@@ -85,7 +88,10 @@ fn the_whole_journey_works_in_a_real_browser_and_passes_axe() {
         .expect("node runs");
     // Graceful shutdown: SIGTERM ends the server cleanly.
     let pid = server.0.id().to_string();
-    let killed = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
     assert!(killed.success());
     let mut server = server;
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -99,7 +105,10 @@ fn the_whole_journey_works_in_a_real_browser_and_passes_axe() {
         std::thread::sleep(Duration::from_millis(50));
     };
     let exit = exit.expect("the server stops within 10 s of SIGTERM");
-    assert!(exit.success(), "the server exits cleanly on SIGTERM: {exit}");
+    assert!(
+        exit.success(),
+        "the server exits cleanly on SIGTERM: {exit}"
+    );
     assert!(
         status.success(),
         "the browser journey failed; screenshots are in {}",
@@ -107,7 +116,13 @@ fn the_whole_journey_works_in_a_real_browser_and_passes_axe() {
     );
     let shots = std::fs::read_dir(&out)
         .expect("artifacts")
-        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "png")))
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "png"))
+        })
         .count();
-    assert!(shots >= 10, "expected a screenshot of every page, found {shots}");
+    assert!(
+        shots >= 10,
+        "expected a screenshot of every page, found {shots}"
+    );
 }
