@@ -764,3 +764,149 @@ async fn every_moderation_action_is_for_maintainers_with_the_csrf_token() {
         .await
         .assert_contains("Something");
 }
+
+/// The moderation check, end to end: a report, a hide (gone from pages and the API
+/// for everyone but maintainers), and a redaction (gone from `git log -p --all`, with every
+/// other event of the thread still there).
+#[tokio::test]
+async fn report_hide_and_redact_a_proposal_comment_end_to_end() {
+    use axum::http::Method;
+    let t = TestApp::new();
+    let m = t.maintainer();
+    let author = t.contributor();
+    let reader = t.session("Rita Reader", Role::Contributor);
+    let (_, reader_token) = t.api_token("Api Reader", Role::Contributor);
+    let (_, maint_token) = t.api_token("Api Maintainer", Role::Maintainer);
+    let n = t.propose_paragraph(
+        &author.user.identity(),
+        "take-up",
+        "Add a local example",
+        "A local example.",
+    );
+    let path = format!("/proposals/{n}");
+    let comment = |body: &'static str, who: Session| {
+        let path = format!("{path}/comments");
+        let t = &t;
+        async move {
+            t.post_form(&path, &[("body", body)], Some(&who))
+                .await
+                .assert_status(StatusCode::SEE_OTHER);
+        }
+    };
+    comment("First, a useful remark.", reader.clone()).await;
+    comment(SECRET, author.clone()).await;
+    comment("Third, another remark.", reader.clone()).await;
+    let meta = format!("refs/proposals/{n}/meta");
+
+    // Report it.
+    t.post_form(
+        "/report",
+        &[
+            ("kind", "proposal_comment"),
+            ("target", &n.to_string()),
+            ("comment", "2"),
+            ("reason", "Personal data"),
+        ],
+        Some(&reader),
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    t.get("/moderation", Some(&m))
+        .await
+        .assert_contains("07700 900123");
+
+    // Hide it: gone for readers (page and API), still visible to maintainers.
+    t.post_form(
+        "/moderation/hide",
+        &[
+            ("kind", "proposal_comment"),
+            ("target", &n.to_string()),
+            ("comment", "2"),
+            ("reason", "personal data"),
+        ],
+        Some(&m),
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    for viewer in [None, Some(&reader), Some(&author)] {
+        let page = t.get(&path, viewer).await;
+        page.assert_status(StatusCode::OK);
+        assert!(
+            !page.body.contains("07700"),
+            "hidden text shown on the page"
+        );
+    }
+    let api_path = format!("/api/v1/proposals/{n}");
+    for token in [None, Some(reader_token.as_str())] {
+        let r = t.api(Method::GET, &api_path, None, token).await;
+        r.assert_status(StatusCode::OK);
+        assert!(
+            !r.body.contains("07700"),
+            "hidden text in the API: {}",
+            r.body
+        );
+    }
+    let r = t
+        .api(Method::GET, &api_path, None, Some(&maint_token))
+        .await;
+    assert!(
+        r.body.contains("07700"),
+        "maintainers still see hidden text"
+    );
+
+    // Redact it: gone from every page, the API and all of git's history.
+    let subjects_before: Vec<String> = t
+        .git(&["log", "--format=%s", &meta])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(subjects_before.len(), 5, "open, three comments, hide");
+    t.post_form(
+        "/moderation/redact",
+        &[
+            ("kind", "proposal_comment"),
+            ("target", &n.to_string()),
+            ("comment", "2"),
+            ("reason", "personal data"),
+        ],
+        Some(&m),
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    let all = t.git(&["log", "-p", "--all"]);
+    assert!(
+        !all.contains("07700 900123"),
+        "redacted text still in git log -p --all"
+    );
+    assert!(!t.get(&path, Some(&m)).await.body.contains("07700"));
+    assert!(!t
+        .api(Method::GET, &api_path, None, Some(&maint_token))
+        .await
+        .body
+        .contains("07700"));
+    let subjects_after: Vec<String> = t
+        .git(&["log", "--format=%s", &meta])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(subjects_after[0], "Redact comment 2");
+    assert_eq!(
+        subjects_after[1..],
+        subjects_before[..],
+        "every other event is still there"
+    );
+    let page = t.get(&path, None).await;
+    page.assert_contains("First, a useful remark.")
+        .assert_contains("Third, another remark.");
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(t.state.library_path())
+        .args(["fsck", "--strict", "--no-dangling"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
