@@ -312,7 +312,7 @@ pub struct Event {
 }
 
 /// A section in a table of contents.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SectionSummary {
     /// Stable id.
     pub id: SectionId,
@@ -416,4 +416,131 @@ pub struct LogEntry {
     pub at: String,
     /// The proposal it merged, if any.
     pub proposal: Option<u64>,
+}
+
+/// How the shape of the resource differs between two revisions: what its manifest
+/// (`resource.toml`) and its section titles say, as opposed to the words of its sections.
+///
+/// Built by [`Library::compare_structure`](crate::Library::compare_structure). Sections are
+/// matched by their stable id, so a section whose title changed is *renamed*, not removed
+/// and added. Positions are 1-based: a section's position is its place in reading order
+/// across the whole resource (as in [`SectionSummary`]), a part's its place among the parts.
+///
+/// A section counts as **moved** only when its order relative to the other sections changed
+/// (it is not on a longest common subsequence of the two id orders, taken over the
+/// sections present on both sides) or when it now belongs to another part. A section that
+/// merely shifted because another was added, removed or moved before it is not moved.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StructureDiff {
+    /// The resource's title, if it changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<TitleChange>,
+    /// The resource's subtitle, if it changed (either side may have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtitle: Option<SubtitleChange>,
+    /// Parts only the newer side has, in its order.
+    pub parts_added: Vec<PartPlace>,
+    /// Parts only the older side has, in its order.
+    pub parts_removed: Vec<PartPlace>,
+    /// Parts whose title changed (same id), in the newer side's order.
+    pub parts_renamed: Vec<Renamed>,
+    /// Parts whose order relative to the other parts changed, in the newer side's order.
+    pub parts_moved: Vec<PartMove>,
+    /// Sections only the newer side has, in its reading order.
+    pub sections_added: Vec<SectionSummary>,
+    /// Sections only the older side has, in its reading order.
+    pub sections_removed: Vec<SectionSummary>,
+    /// Sections whose title changed (same id), in the newer side's reading order.
+    pub sections_renamed: Vec<Renamed>,
+    /// Sections that were reordered or moved to another part, in the newer side's
+    /// reading order.
+    pub sections_moved: Vec<SectionMove>,
+}
+
+impl StructureDiff {
+    /// True if the two sides have the same title, parts and sections in the same order
+    /// under the same titles.
+    pub fn is_empty(&self) -> bool {
+        self == &StructureDiff::default()
+    }
+}
+
+/// A title that changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TitleChange {
+    /// On the older side.
+    pub old: String,
+    /// On the newer side.
+    pub new: String,
+}
+
+/// A subtitle that changed, appeared or went away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubtitleChange {
+    /// On the older side.
+    pub old: Option<String>,
+    /// On the newer side.
+    pub new: Option<String>,
+}
+
+/// A part and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartPlace {
+    /// The part's slug.
+    pub id: String,
+    /// Its heading.
+    pub title: String,
+    /// 1-based place among the parts.
+    pub position: usize,
+}
+
+/// A part or section whose title changed while its id stayed the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Renamed {
+    /// The stable id (a section id or a part slug).
+    pub id: String,
+    /// The title on the older side.
+    pub old_title: String,
+    /// The title on the newer side.
+    pub new_title: String,
+}
+
+/// A part that was reordered among the parts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartMove {
+    /// The part's slug.
+    pub id: String,
+    /// Its heading on the newer side.
+    pub title: String,
+    /// 1-based place among the parts on the older side.
+    pub old_position: usize,
+    /// 1-based place among the parts on the newer side.
+    pub new_position: usize,
+}
+
+/// A section that was reordered or moved to another part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SectionMove {
+    /// The section.
+    pub id: SectionId,
+    /// Its title on the newer side.
+    pub title: String,
+    /// The part it was in.
+    pub old_part: String,
+    /// Its 1-based place in reading order on the older side.
+    pub old_position: usize,
+    /// The part it is in now.
+    pub new_part: String,
+    /// Its 1-based place in reading order on the newer side.
+    pub new_position: usize,
+}
+
+/// Everything that differs between two revisions: the structure, then the words of each
+/// section whose text changed (see [`Library::comparison`](crate::Library::comparison)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Comparison {
+    /// Sections and parts added, removed, renamed or moved; title changes.
+    pub structure: StructureDiff,
+    /// The word diff of every section whose text differs, in the newer side's order.
+    pub sections: Vec<SectionDiff>,
 }

@@ -12,6 +12,8 @@ mod support;
 
 #[path = "library/bad_input.rs"]
 mod bad_input;
+#[path = "library/compare.rs"]
+mod compare;
 #[path = "library/concurrency.rs"]
 mod concurrency;
 #[path = "library/editions.rs"]

@@ -43,6 +43,25 @@ pub(crate) fn identity_of(sig: &Signature<'_>) -> Identity {
     }
 }
 
+/// Lock files older than this are left over from a killed process (a ref update holds its
+/// lock for microseconds).
+pub(crate) const STALE_LOCK_AGE: Duration = Duration::from_secs(30);
+
+/// Removes `path` if it is a lock file older than [`STALE_LOCK_AGE`]; true if it did.
+pub(crate) fn remove_if_stale(path: &std::path::Path) -> bool {
+    let old = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|m| std::time::SystemTime::now().duration_since(m).ok())
+        .is_some_and(|age| age > STALE_LOCK_AGE);
+    old && std::fs::remove_file(path).is_ok()
+}
+
+/// True if `name` has a lock file: a writer is updating it, or a killed one left it.
+pub(crate) fn is_locked(repo: &Repository, name: &str) -> bool {
+    repo.path().join(format!("{name}.lock")).exists()
+}
+
 /// The outcome of one compare-and-swap attempt.
 pub(crate) enum Cas {
     /// The ref now points at the new value.
@@ -63,14 +82,13 @@ pub(crate) fn cas(
     let expected = old.unwrap_or(Oid::ZERO_SHA1);
     match repo.reference_matching(name, new, true, expected, log) {
         Ok(_) => Ok(Cas::Done),
-        Err(e)
-            if matches!(
-                e.code(),
-                ErrorCode::Modified | ErrorCode::Locked | ErrorCode::Exists
-            ) =>
-        {
+        Err(e) if e.code() == ErrorCode::Locked => {
+            // A lock left by a killed process would otherwise stop every write to this ref
+            // until the next repair pass: remove it once it is stale, as that pass does.
+            remove_if_stale(&repo.path().join(format!("{name}.lock")));
             Ok(Cas::Lost)
         }
+        Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists) => Ok(Cas::Lost),
         Err(e) => Err(e.into()),
     }
 }

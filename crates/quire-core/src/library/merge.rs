@@ -6,10 +6,10 @@
 //! revisions is reachable from `main`; the `merged` event that follows is bookkeeping that
 //! the repair pass completes if a crash skipped it.
 
-use git2::{Index, MergeOptions, Oid};
+use git2::{ErrorCode, Index, MergeOptions, Oid};
 
 use super::eventlog::NewEvent;
-use super::proposals::require_open;
+use super::proposals::{meta_ref, require_open, PROPOSAL_FILE};
 use super::{git, id_to_oid, oid_to_id, Library, MAIN_REF};
 use crate::error::{ConflictHunk, ConflictReport, Error, Result, SectionConflict};
 use crate::ids::{check_section_text, Identity, SectionId};
@@ -96,21 +96,47 @@ impl Library {
     /// Merges an approved, open proposal's latest revision into `main` with a real 3-way
     /// merge. The merge commit is authored by the proposer and committed by `who`. A
     /// conflict is refused with [`Error::Conflict`] and changes nothing.
+    ///
+    /// The proposal's event log is locked for the whole merge (read state, advance `main`,
+    /// append `merged`), so no rejection, withdrawal, review or revision can be acknowledged
+    /// between the deciding update of `main` and the `merged` event.
     pub fn merge(&self, n: u64, who: &Identity) -> Result<Proposal> {
-        let p = self.proposal(n)?;
-        require_open(&p, "merged")?;
-        if !p.is_approved() {
-            let reason = if p
-                .current_verdicts()
-                .iter()
-                .any(|r| r.verdict == Verdict::ChangesRequested)
-            {
-                format!("changes were requested on revision {}", p.latest().number)
-            } else {
-                format!("revision {} has no approval", p.latest().number)
-            };
-            return Err(Error::NotApproved { number: n, reason });
+        let meta = meta_ref(n);
+        if git::ref_target(&self.repo, &meta)?.is_none() {
+            return Err(Error::UnknownProposal(n));
         }
+        git::retry("merging into main", || {
+            let mut tx = self.repo.transaction()?;
+            match tx.lock_ref(&meta) {
+                Ok(()) => {}
+                Err(e) if e.code() == ErrorCode::Locked => {
+                    git::remove_if_stale(&self.repo.path().join(format!("{meta}.lock")));
+                    return Ok(None);
+                }
+                Err(e) => return Err(e.into()),
+            }
+            let (tip, mut p) = self
+                .read_log_state::<Proposal>(&meta, PROPOSAL_FILE)?
+                .ok_or(Error::UnknownProposal(n))?;
+            require_open(&p, "merged")?;
+            check_approved(&p)?;
+            let merge_commit = self.advance_main(&p, who)?;
+            let Some(event) = merged_event(&self.repo, &mut p, who, merge_commit)? else {
+                return Ok(Some(p));
+            };
+            p.updated = git::rfc3339(git::now());
+            let commit = self.write_event(PROPOSAL_FILE, &p, &event, who, Some(tip))?;
+            tx.set_target(&meta, commit, None, "merged")?;
+            tx.commit()?;
+            Ok(Some(p))
+        })
+    }
+
+    /// Makes the merge commit of `p`'s latest revision and swaps `main` to it (retrying
+    /// when another writer moves `main` first). Returns the merge commit, or the existing
+    /// one if `main` already has the revision.
+    fn advance_main(&self, p: &Proposal, who: &Identity) -> Result<Oid> {
+        let n = p.number;
         let reviewers: Vec<String> = p
             .current_verdicts()
             .iter()
@@ -118,9 +144,9 @@ impl Library {
             .map(|r| r.reviewer.to_string())
             .collect();
         let rev = id_to_oid(&p.latest().commit)?;
-        let merge_commit = git::retry("merging into main", || {
+        git::retry("advancing main", || {
             let main = self.main_oid()?;
-            let mut index = match self.trial_merge(&p, main)? {
+            let mut index = match self.trial_merge(p, main)? {
                 Trial::AlreadyIn => return Ok(Some(self.find_merge_commit(rev)?.unwrap_or(main))),
                 Trial::Conflict(report) => return Err(Error::Conflict(report)),
                 Trial::Clean(index) => index,
@@ -150,45 +176,13 @@ impl Library {
                 git::Cas::Done => Ok(Some(commit)),
                 git::Cas::Lost => Ok(None),
             }
-        })?;
-        self.record_merged(n, who, merge_commit)
+        })
     }
 
-    /// Appends the `merged` event (idempotent: does nothing if already recorded).
+    /// Appends the `merged` event (idempotent: does nothing if already recorded). Used by
+    /// the repair pass when a crash came between the advance of `main` and the event.
     pub(crate) fn record_merged(&self, n: u64, who: &Identity, commit: Oid) -> Result<Proposal> {
-        self.update_proposal(n, who, |p| {
-            if p.status == Status::Merged {
-                return Ok(None);
-            }
-            let merged_commit = self.repo.find_commit(commit)?;
-            let revision = merged_commit
-                .parent_id(1)
-                .ok()
-                .and_then(|second| {
-                    p.revisions
-                        .iter()
-                        .find(|r| r.commit.0 == second.to_string())
-                })
-                .map_or(p.latest().number, |r| r.number);
-            p.status = Status::Merged;
-            p.merged = Some(MergeInfo {
-                commit: oid_to_id(commit),
-                by: who.clone(),
-                at: git::rfc3339(git::now()),
-                revision,
-            });
-            Ok(Some(NewEvent {
-                kind: "merged",
-                subject: format!("Merge proposal {n} into main"),
-                body: String::new(),
-                trailers: vec![
-                    ("Proposal", n.to_string()),
-                    ("Revision", revision.to_string()),
-                    ("Commit", commit.to_string()),
-                    ("Status", "merged".into()),
-                ],
-            }))
-        })
+        self.update_proposal(n, who, |p| merged_event(&self.repo, p, who, commit))
     }
 
     /// The first-parent commit of `main` whose second parent is `rev`.
@@ -350,6 +344,67 @@ impl Library {
             }))
         })
     }
+}
+
+/// Refuses a proposal whose latest revision lacks a standing approval.
+fn check_approved(p: &Proposal) -> Result<()> {
+    if p.is_approved() {
+        return Ok(());
+    }
+    let reason = if p
+        .current_verdicts()
+        .iter()
+        .any(|r| r.verdict == Verdict::ChangesRequested)
+    {
+        format!("changes were requested on revision {}", p.latest().number)
+    } else {
+        format!("revision {} has no approval", p.latest().number)
+    };
+    Err(Error::NotApproved {
+        number: p.number,
+        reason,
+    })
+}
+
+/// Marks `p` merged as `commit` and describes the `merged` event; `None` if it already is.
+fn merged_event(
+    repo: &git2::Repository,
+    p: &mut Proposal,
+    who: &Identity,
+    commit: Oid,
+) -> Result<Option<NewEvent>> {
+    if p.status == Status::Merged {
+        return Ok(None);
+    }
+    let n = p.number;
+    let merged_commit = repo.find_commit(commit)?;
+    let revision = merged_commit
+        .parent_id(1)
+        .ok()
+        .and_then(|second| {
+            p.revisions
+                .iter()
+                .find(|r| r.commit.0 == second.to_string())
+        })
+        .map_or(p.latest().number, |r| r.number);
+    p.status = Status::Merged;
+    p.merged = Some(MergeInfo {
+        commit: oid_to_id(commit),
+        by: who.clone(),
+        at: git::rfc3339(git::now()),
+        revision,
+    });
+    Ok(Some(NewEvent {
+        kind: "merged",
+        subject: format!("Merge proposal {n} into main"),
+        body: String::new(),
+        trailers: vec![
+            ("Proposal", n.to_string()),
+            ("Revision", revision.to_string()),
+            ("Commit", commit.to_string()),
+            ("Status", "merged".into()),
+        ],
+    }))
 }
 
 /// Reads git's conflict markers (`<<<<<<<`, `=======`, `>>>>>>>`, optional `|||||||`) into

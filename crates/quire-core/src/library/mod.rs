@@ -3,6 +3,7 @@
 //! of one ref.
 
 mod comments;
+mod compare;
 mod editions;
 mod eventlog;
 mod git;
@@ -204,6 +205,15 @@ impl Library {
     pub fn sections(&self, at: &str) -> Result<Vec<SectionSummary>> {
         let commit = self.resolve_oid(at)?;
         let manifest = self.manifest_at(commit)?;
+        self.summaries_at(commit, &manifest)
+    }
+
+    /// The table of contents of `manifest`, with titles read from `commit`.
+    pub(crate) fn summaries_at(
+        &self,
+        commit: Oid,
+        manifest: &Manifest,
+    ) -> Result<Vec<SectionSummary>> {
         let mut out = Vec::new();
         for (i, (part, id)) in manifest.sections().enumerate() {
             let text = self.section_text_at(commit, id)?;

@@ -1,8 +1,28 @@
 //! Bad input: each is refused with an error naming the problem, and nothing is written.
 
-use quire_core::{EditionSlug, Error, NewProposal, SectionId, Verdict};
+use quire_core::{
+    EditionSlug, Error, Library, Manifest, NewProposal, ProposalFile, SectionId, Verdict,
+};
 
-use crate::support::{contributor, maintainer, reviewer, Fixture};
+use crate::support::{contributor, editor, maintainer, resource_files, reviewer, Fixture};
+
+/// Ids that try to climb out of a folder or smuggle git revision syntax into a ref name.
+fn ref_tricks() -> Vec<&'static str> {
+    vec![
+        "..",
+        "../usability",
+        "a/b",
+        "refs/heads/main",
+        "@{",
+        "main@{1}",
+        "~",
+        "usability~1",
+        ":",
+        "a:b",
+        "usability.lock",
+        "usa\u{0}bility",
+    ]
+}
 
 fn proposal_for(id: &str, text: String, base: Option<&str>) -> NewProposal {
     NewProposal {
@@ -443,4 +463,304 @@ fn a_proposal_based_off_mains_history_is_refused() {
         );
     }
     assert_eq!(fx.refs(), before);
+}
+
+/// `s` as a TOML string (unlike `{:?}`, escapes NUL as TOML wants).
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// A manifest with one part listing these section ids.
+fn manifest_listing(ids: &[String]) -> String {
+    let list: Vec<String> = ids.iter().map(|id| format!("{id:?}")).collect();
+    format!(
+        "title = \"Huge\"\n[[parts]]\nid = \"all\"\ntitle = \"All\"\nsections = [{}]\n",
+        list.join(", ")
+    )
+}
+
+#[test]
+fn hostile_manifests_are_refused_and_init_leaves_nothing() {
+    let five_thousand: Vec<String> = (0..5000).map(|k| format!("s-{k}")).collect();
+    let part = |id: &str, sections: &str| {
+        format!(
+            "title = \"T\"\n[[parts]]\nid = {}\ntitle = \"P\"\nsections = {sections}\n",
+            toml_str(id)
+        )
+    };
+    let mut cases: Vec<(String, String)> = vec![
+        (
+            manifest_listing(&five_thousand),
+            "it lists 5000 sections; at most 1000 are allowed".into(),
+        ),
+        (
+            // 5,000 parts of one section each.
+            std::iter::once("title = \"T\"\n".to_string())
+                .chain((0..5000).map(|k| {
+                    format!("[[parts]]\nid = \"p-{k}\"\ntitle = \"P\"\nsections = [\"s-{k}\"]\n")
+                }))
+                .collect(),
+            "at most 1000".into(),
+        ),
+        (
+            "title = \"T\\u0000\"\n[[parts]]\nid = \"a\"\ntitle = \"A\"\nsections = [\"s\"]\n".into(),
+            "resource title".into(),
+        ),
+        (
+            "title = \"T\"\n[[parts]]\nid = \"a\"\ntitle = \"A\\u001b[2J\"\nsections = [\"s\"]\n"
+                .into(),
+            "part title".into(),
+        ),
+        (
+            format!(
+                "title = \"{}\"\n[[parts]]\nid = \"a\"\ntitle = \"A\"\nsections = [\"s\"]\n",
+                "t".repeat(10_000)
+            ),
+            "longer than 200".into(),
+        ),
+        (
+            "title = \"T\"\n[[parts]]\nid = \"a\"\ntitle = \"A\"\nsections = [\"s\"]\n[[parts]]\nid = \"a\"\ntitle = \"B\"\nsections = [\"t\"]\n".into(),
+            "part 'a' is listed twice".into(),
+        ),
+        (
+            "title = \"T\"\n[[parts]]\nid = \"a\"\ntitle = \"A\"\nsections = [\"s\"]\n[[parts]]\nid = \"b\"\ntitle = \"B\"\nsections = [\"s\"]\n".into(),
+            "section 's' is listed twice".into(),
+        ),
+        (
+            format!("title = \"T\"\nparts = {}{}\n", "[".repeat(5000), "]".repeat(5000)),
+            "resource.toml".into(),
+        ),
+        (
+            format!("title = \"T\"\n{}a = 1\n", "a.".repeat(5000)),
+            "resource.toml".into(),
+        ),
+        ("\u{0}".into(), "resource.toml".into()),
+        ("title = \"T\"\nparts = 5".into(), "invalid type".into()),
+    ];
+    for trick in ref_tricks() {
+        cases.push((
+            part("a", &format!("[{}]", toml_str(trick))),
+            "section id".into(),
+        ));
+        cases.push((
+            part(trick, "[\"s\"]"),
+            "must be lowercase letters, digits and '-'".into(),
+        ));
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (text, want) in &cases {
+        let shown = &text[..text.len().min(120)];
+        let err = Manifest::parse(text).expect_err(shown);
+        assert!(matches!(err, Error::Invalid { .. }), "{shown:?}: {err:?}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains(want.as_str()),
+            "{shown:?}: got {msg:?}, want {want:?}"
+        );
+        assert!(msg.contains("resource.toml"), "{msg}");
+        assert!(!msg.contains('\u{0}') && !msg.contains('\u{1b}'), "{msg:?}");
+
+        // `init` with the manifest refuses before creating anything.
+        let target = dir.path().join("bad.git");
+        let mut files = resource_files();
+        files[0].1 = text.clone().into_bytes();
+        let err = Library::init(&target, &files, &editor()).expect_err(shown);
+        assert!(matches!(err, Error::Invalid { .. }), "{shown:?}: {err:?}");
+        assert!(!target.exists(), "{shown:?}: init left {target:?} behind");
+    }
+
+    // A manifest that is not UTF-8, and section file names that try to escape.
+    let target = dir.path().join("bad.git");
+    let mut files = resource_files();
+    files[0].1 = vec![0xff, 0xfe, b't'];
+    let err = Library::init(&target, &files, &editor()).expect_err("not UTF-8");
+    assert!(err.to_string().contains("not valid UTF-8"), "{err}");
+    for name in [
+        "sections/../escape.md",
+        "sections/a/b.md",
+        "sections/Main.md",
+    ] {
+        let mut files = resource_files();
+        files.push((name.to_string(), b"# Escape\n".to_vec()));
+        let err = Library::init(&target, &files, &editor()).expect_err(name);
+        assert!(err.to_string().contains("not listed"), "{name}: {err}");
+        assert!(!target.exists());
+    }
+}
+
+#[test]
+fn hostile_proposal_files_are_refused_and_write_nothing() {
+    let fx = Fixture::new();
+    let before = fx.refs();
+    let front = |extra: &str| format!("+++\ntitle = \"T\"\n{extra}+++\n");
+    let thousand: Vec<String> = (0..1000).map(|k| format!("s-{k}")).collect();
+    let list = |ids: &[String]| {
+        ids.iter()
+            .map(|id| format!("{id:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut cases: Vec<(String, &str)> = vec![
+        // 1,000 sections named, without and with their markers in the wrong order.
+        (
+            format!("{}# S\n", front(&format!("sections = [{}]\n", list(&thousand)))),
+            "it targets 1000 sections",
+        ),
+        (
+            format!(
+                "{}{}",
+                front(&format!("sections = [{}]\n", list(&thousand))),
+                thousand
+                    .iter()
+                    .rev()
+                    .map(|id| format!("<!-- quire:section {id} -->\n# S\n"))
+                    .collect::<String>()
+            ),
+            "must match",
+        ),
+        // Marker lines that smuggle ids.
+        (
+            format!(
+                "{}<!-- quire:section ../usability -->\n# U\n",
+                front("sections = [\"usability\"]\n")
+            ),
+            "must match",
+        ),
+        (
+            format!(
+                "{}<!-- quire:section usability -->\n# U\n<!-- quire:section refs/heads/main -->\n# M\n",
+                front("sections = [\"usability\", \"transparency\"]\n")
+            ),
+            "must match",
+        ),
+        (
+            format!(
+                "{}<!-- quire:section usability\n# U\n",
+                front("sections = [\"usability\"]\n")
+            ),
+            "must end with '-->'",
+        ),
+        // NUL and control characters.
+        (
+            format!("{}# U\n\nA\u{0}B\n", front("sections = [\"usability\"]\n")),
+            "control character",
+        ),
+        (
+            "+++\ntitle = \"T\\u0000\"\nsections = [\"usability\"]\n+++\n# U\n".into(),
+            "title",
+        ),
+        (
+            "+++\ntitle = \"T\"\nrationale = \"why\\u001b[2J\"\nsections = [\"usability\"]\n+++\n# U\n"
+                .into(),
+            "rationale",
+        ),
+        (
+            "+++\ntitle = \"T\"\nauthor = \"Eve\\n <eve@example.org>\"\nsections = [\"usability\"]\n+++\n# U\n"
+                .into(),
+            "identity",
+        ),
+        (
+            "+++\u{0}\ntitle = \"T\"\n+++\n# U\n".into(),
+            "must start with a '+++' line",
+        ),
+        // Sizes.
+        (
+            format!(
+                "{}# U\n\n{}\n",
+                front("sections = [\"usability\"]\n"),
+                "word ".repeat(110_000)
+            ),
+            "KiB",
+        ),
+        (
+            format!(
+                "+++\ntitle = \"{}\"\nsections = [\"usability\"]\n+++\n# U\n",
+                "t".repeat(10_000)
+            ),
+            "longer than 200",
+        ),
+        (
+            format!(
+                "+++\ntitle = \"T\"\nsections = {}{}\n+++\n# U\n",
+                "[".repeat(5000),
+                "]".repeat(5000)
+            ),
+            "front matter",
+        ),
+        (
+            format!("{}# U\n", front("sections = [\"usability\", \"usability\"]\n")),
+            "named twice",
+        ),
+        (front("sections = []\n"), "'sections' is empty"),
+        (
+            format!("{}# U\n", front("section = \"usability\"\nsections = [\"usability\"]\n")),
+            "not both",
+        ),
+    ];
+    let tricks: Vec<String> = ref_tricks()
+        .into_iter()
+        .map(|t| format!("{}# U\n", front(&format!("sections = [{}]\n", toml_str(t)))))
+        .collect();
+    for text in &tricks {
+        cases.push((text.clone(), "invalid section id"));
+    }
+    for (text, want) in &cases {
+        let shown = &text[..text.len().min(160)];
+        let err = ProposalFile::parse("hostile.md", text).expect_err(shown);
+        assert!(matches!(err, Error::Invalid { .. }), "{shown:?}: {err:?}");
+        let msg = err.to_string();
+        assert!(msg.contains(want), "{shown:?}: got {msg:?}, want {want:?}");
+        assert!(msg.contains("hostile.md"), "{msg}");
+        assert!(!msg.contains('\u{0}') && !msg.contains('\u{1b}'), "{msg:?}");
+    }
+
+    // Files that parse but name what the library does not have: refused when proposed.
+    let with_markers = format!(
+        "{}{}",
+        front(&format!("sections = [{}]\n", list(&thousand))),
+        thousand
+            .iter()
+            .map(|id| format!("<!-- quire:section {id} -->\n# S\n\nText.\n"))
+            .collect::<String>()
+    );
+    let pf = ProposalFile::parse("thousand.md", &with_markers).expect("well-formed");
+    assert_eq!(pf.changes.len(), 1000);
+    let err = fx
+        .lib
+        .propose(&from_file_by(&pf))
+        .expect_err("unknown sections");
+    assert!(
+        matches!(&err, Error::UnknownSection(s) if s == "s-0"),
+        "{err:?}"
+    );
+    let text = format!("{}\nMore.\n", fx.main_text("usability"));
+    for base in [
+        "main@{1}",
+        "main~1",
+        "refs/heads/main",
+        "../main",
+        "main:resource.toml",
+        "@{-1}",
+    ] {
+        let file = format!(
+            "{}{text}",
+            front(&format!("sections = [\"usability\"]\nbase = {base:?}\n"))
+        );
+        let pf = ProposalFile::parse("based.md", &file).expect("well-formed");
+        let err = fx.lib.propose(&from_file_by(&pf)).expect_err(base);
+        assert!(matches!(err, Error::UnknownRev(_)), "{base}: {err:?}");
+    }
+    assert_eq!(fx.refs(), before);
+    assert!(fx.lib.proposal_numbers().expect("numbers").is_empty());
+}
+
+/// A proposal from a parsed file, by the contributor when the file names no author.
+fn from_file_by(pf: &ProposalFile) -> NewProposal {
+    NewProposal {
+        title: pf.title.clone(),
+        rationale: pf.rationale.clone(),
+        author: pf.author.clone().unwrap_or_else(contributor),
+        changes: pf.changes.clone(),
+        base: pf.base.clone(),
+    }
 }

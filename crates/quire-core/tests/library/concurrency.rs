@@ -146,3 +146,66 @@ fn concurrent_writers_keep_every_write_and_number_proposals_densely() {
     assert!(lib.repair().expect("repair").is_clean());
     fx.assert_fsck_clean();
 }
+
+/// A rejection racing a merge of the same proposal: exactly one of them is acknowledged,
+/// and the state agrees with `main` (a regression found by the soak harness: a rejection
+/// could be acknowledged between the advance of `main` and the `merged` event).
+#[test]
+fn a_rejection_racing_a_merge_never_contradicts_main() {
+    let fx = Fixture::new();
+    for round in 0..12 {
+        let p = fx
+            .lib
+            .propose(&NewProposal {
+                title: format!("Round {round}"),
+                rationale: String::new(),
+                author: crate::support::contributor(),
+                changes: vec![(
+                    SectionId::new("performance").expect("id"),
+                    format!(
+                        "{}\nRound {round} adds this line.\n",
+                        fx.main_text("performance")
+                    ),
+                )],
+                base: None,
+            })
+            .expect("propose");
+        fx.approve(p.number);
+        let start = Arc::new(Barrier::new(2));
+        let path = fx.path.clone();
+        let (s1, s2) = (start.clone(), start);
+        let n = p.number;
+        let merger = {
+            let path = path.clone();
+            thread::spawn(move || {
+                let lib = Library::open(&path).expect("open");
+                s1.wait();
+                lib.merge(n, &crate::support::maintainer()).is_ok()
+            })
+        };
+        let rejecter = thread::spawn(move || {
+            let lib = Library::open(&path).expect("open");
+            s2.wait();
+            lib.reject(n, &crate::support::maintainer(), "Racing")
+                .is_ok()
+        });
+        let merged = merger.join().expect("merger");
+        let rejected = rejecter.join().expect("rejecter");
+        assert!(
+            merged ^ rejected,
+            "round {round}: merged={merged} rejected={rejected}"
+        );
+        let state = fx.reopen().proposal(n).expect("proposal");
+        let on_main = fx
+            .main_text("performance")
+            .contains(&format!("Round {round} adds"));
+        if merged {
+            assert_eq!(state.status, quire_core::Status::Merged);
+            assert!(on_main);
+        } else {
+            assert_eq!(state.status, quire_core::Status::Rejected);
+            assert!(!on_main, "round {round}: rejected, but its text is on main");
+        }
+    }
+    fx.assert_fsck_clean();
+}

@@ -199,3 +199,60 @@ fn a_fresh_lock_file_is_left_alone() {
     assert!(lock.exists(), "a lock in use is not taken away");
     std::fs::remove_file(&lock).expect("remove lock");
 }
+
+/// Found by the crash harness: a kill between a merge's swap of `main` and its `merged`
+/// event, holding the event log's lock, stopped every open (and so `quire serve`) for 30 s.
+#[test]
+fn a_merge_gap_behind_a_fresh_lock_is_left_for_later_and_the_library_opens() {
+    let fx = Fixture::new();
+    let p = fx.propose_sample("01");
+    fx.approve(p.number);
+    let meta_before_merge = rev_parse(&fx, "refs/proposals/1/meta").expect("meta");
+    fx.lib.merge(1, &maintainer()).expect("merge");
+    fx.git(&["update-ref", "refs/proposals/1/meta", &meta_before_merge]);
+    let lock = fx.path.join("refs/proposals/1/meta.lock");
+    std::fs::write(&lock, format!("{meta_before_merge}\n")).expect("write lock");
+
+    let started = std::time::Instant::now();
+    let lib = Library::open(&fx.path).expect("open with a fresh lock");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "open did not wait"
+    );
+    let report = lib.repair().expect("repair");
+    assert_eq!((report.deferred, report.merged_events), (1, 0));
+    assert!(lock.exists(), "a lock in use is not taken away");
+
+    // Once the lock is stale, the next pass completes the merge.
+    let status = Command::new("touch")
+        .args(["-d", "-2 minutes"])
+        .arg(&lock)
+        .status()
+        .expect("touch");
+    assert!(status.success());
+    let report = lib.repair().expect("repair");
+    assert_eq!((report.stale_locks, report.merged_events), (1, 1));
+    assert_eq!(lib.proposal(1).expect("p").status, Status::Merged);
+    fx.assert_fsck_clean();
+}
+
+/// The server runs the repair pass only when it starts: a writer that meets a stale lock
+/// removes it itself.
+#[test]
+fn a_writer_that_meets_a_stale_lock_removes_it() {
+    let fx = Fixture::new();
+    let p = fx.propose_sample("01");
+    let lock = fx.path.join("refs/proposals/1/meta.lock");
+    std::fs::write(&lock, "").expect("write lock");
+    let status = Command::new("touch")
+        .args(["-d", "-2 minutes"])
+        .arg(&lock)
+        .status()
+        .expect("touch");
+    assert!(status.success());
+    let lib = Library::open_no_repair(&fx.path).expect("open without repair");
+    lib.comment_proposal(p.number, &contributor(), "Is anyone there?")
+        .expect("comment past a stale lock");
+    assert!(!lock.exists());
+    fx.assert_fsck_clean();
+}
