@@ -126,3 +126,83 @@ fn the_whole_journey_works_in_a_real_browser_and_passes_axe() {
         "expected a screenshot of every page, found {shots}"
     );
 }
+
+/// Runs `quire` with a library and an author, and checks that it succeeded.
+fn quire(repo: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(args)
+        .env("QUIRE_REPO", repo)
+        .env("QUIRE_AUTHOR", "Priya Shah <priya@example.org>")
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("quire runs");
+    assert!(
+        out.status.success(),
+        "quire {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_exported_site_works_from_the_file_system_with_offline_search() {
+    if !ensure_tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = dir.path().join("library.git");
+    quire(&repo, &["init"]);
+    quire(
+        &repo,
+        &["publish", "2027.1", "--title", "Spring 2027 edition"],
+    );
+    // Sample proposals 2 (usability: names WCAG 2.2) and 6 (transparency).
+    for n in ["2", "6"] {
+        quire(&repo, &["review", n, "--approve"]);
+        quire(&repo, &["merge", n]);
+    }
+    quire(
+        &repo,
+        &["publish", "2027.2", "--title", "Autumn 2027 edition"],
+    );
+    let site = dir.path().join("site");
+    let printed = quire(
+        &repo,
+        &[
+            "export",
+            "2027.2",
+            "--out",
+            site.to_str().expect("UTF-8 path"),
+        ],
+    );
+    // Not a terminal: no progress bar, just the summary.
+    assert!(printed.starts_with("Exported '2027.2'"), "{printed}");
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-export-artifacts");
+    let _ = std::fs::remove_dir_all(&out);
+    let status = Command::new("node")
+        .current_dir(browser_dir())
+        .arg("export.mjs")
+        .arg(&site)
+        .arg(&out)
+        .arg("Web Content Accessibility Guidelines")
+        .status()
+        .expect("node runs");
+    assert!(
+        status.success(),
+        "the exported site failed in the browser; screenshots are in {}",
+        out.display()
+    );
+    for shot in ["contents", "section", "changes"] {
+        let found = std::fs::read_dir(&out).expect("artifacts").any(|e| {
+            e.is_ok_and(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.ends_with(&format!("-{shot}.png"))
+            })
+        });
+        assert!(
+            found,
+            "no screenshot of the {shot} page in {}",
+            out.display()
+        );
+    }
+}

@@ -8,6 +8,7 @@ mod support;
 
 mod bad_input;
 mod cli;
+mod compare;
 mod concurrency;
 mod editor;
 mod workflow;

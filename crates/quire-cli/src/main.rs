@@ -104,6 +104,8 @@ pub enum Command {
     Compare(cmd::edition::CompareArgs),
     /// The history of main, with proposal numbers
     Log(cmd::edition::LogArgs),
+    /// Export an edition (or the draft) as a static website, one HTML file or Markdown
+    Export(cmd::export::ExportArgs),
     /// Run the review server (creating the library and first account on first run)
     Serve(cmd::serve::ServeArgs),
     /// Complete writes that a crash cut short, and report what was fixed
@@ -136,6 +138,7 @@ fn main() -> ExitCode {
         Command::Changelog(a) => cmd::edition::changelog(&ctx, a),
         Command::Compare(a) => cmd::edition::compare(&ctx, a),
         Command::Log(a) => cmd::edition::log(&ctx, a),
+        Command::Export(a) => cmd::export::run(&ctx, a),
         Command::Serve(a) => cmd::serve::run(a),
         Command::Repair(a) => cmd::init::repair(&ctx, a),
         Command::Completions(a) => cmd::init::completions(a),

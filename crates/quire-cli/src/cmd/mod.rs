@@ -2,6 +2,7 @@
 //! function: parse → call the core → print.
 
 pub mod edition;
+pub mod export;
 pub mod init;
 pub mod propose;
 pub mod read;

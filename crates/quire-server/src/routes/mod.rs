@@ -6,6 +6,7 @@ pub mod feeds;
 pub mod moderation;
 pub mod pages;
 pub mod proposals;
+pub mod read;
 
 use axum::http::{header, HeaderValue};
 use axum::middleware;
@@ -33,13 +34,16 @@ pub fn router(state: AppState) -> Router {
         .merge(editions::router())
         .merge(moderation::router())
         .merge(feeds::router())
+        .merge(read::router())
         .nest("/api/v1", api::router())
         .route("/static/quire.css", get(css))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), crate::auth::csrf_cookie))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(SetResponseHeaderLayer::overriding(
+        // Only `/read/` sets its own policy (see `read::READ_CSP`); every other response
+        // gets this one.
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
         ))
