@@ -1,0 +1,155 @@
+//! Starting, killing and stopping `quire serve` as a child process.
+
+use std::fs::OpenOptions;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+
+/// How long the server may take to say it is serving.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running `quire serve`.
+pub struct Server {
+    child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// The first maintainer's email and one-time password, on the first start only.
+    pub maintainer: Option<(String, String)>,
+}
+
+/// Starts `quire serve` on a free loopback port with rate limits high enough for the load.
+/// Its log (stderr) is appended to `log`.
+pub fn start(quire: &Path, data_dir: &Path, log: &Path) -> anyhow::Result<Server> {
+    let log_file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .with_context(|| format!("opening {}", log.display()))?;
+    let mut child = Command::new(quire)
+        .arg("serve")
+        .args(["--addr", "127.0.0.1:0", "--insecure-cookies"])
+        .args(["--writes-per-minute", "1000000"])
+        .args(["--auth-attempts-per-minute", "1000000"])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log_file))
+        .spawn()
+        .with_context(|| format!("running {}", quire.display()))?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut email = None;
+    let mut password = None;
+    let deadline = std::time::Instant::now() + START_TIMEOUT;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let line = match rx.recv_timeout(left) {
+            Ok(l) => l,
+            Err(_) => {
+                let _ = child.kill();
+                let status = child.wait().ok();
+                let text = std::fs::read_to_string(log).unwrap_or_default();
+                let tail: Vec<&str> = text.lines().rev().take(15).collect();
+                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                bail!(
+                    "quire serve did not say it was serving (exit: {status:?}); the end of {}:\n{}",
+                    log.display(),
+                    tail.join("\n")
+                );
+            }
+        };
+        if let Some(e) = line.strip_prefix("First maintainer account: ") {
+            email = Some(e.trim().to_string());
+        } else if let Some(p) = line.strip_prefix("One-time password: ") {
+            password = Some(p.trim().to_string());
+        } else if let Some(rest) = line.strip_prefix("Quire is serving at http://") {
+            let addr = rest
+                .split('/')
+                .next()
+                .unwrap_or_default()
+                .parse::<SocketAddr>()
+                .with_context(|| format!("reading the address in {line:?}"))?;
+            return Ok(Server {
+                child,
+                addr,
+                maintainer: email.zip(password),
+            });
+        }
+    }
+}
+
+impl Server {
+    /// SIGKILL: no chance to finish anything.
+    pub fn kill(mut self) -> anyhow::Result<()> {
+        self.child.kill().context("killing the server")?;
+        self.child.wait().context("waiting for the server")?;
+        Ok(())
+    }
+
+    /// SIGTERM, then wait for the graceful shutdown (SIGKILL after 20 s).
+    pub fn stop(mut self) -> anyhow::Result<()> {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        for _ in 0..200 {
+            if self.child.try_wait()?.is_some() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.kill()
+    }
+}
+
+/// Finds the `quire` binary: `explicit`, else beside this executable (or one folder up,
+/// for a test binary in `target/<profile>/deps`).
+pub fn find_quire(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(p) = explicit {
+        return Ok(p.to_path_buf());
+    }
+    let exe = std::env::current_exe().context("finding this executable")?;
+    let name = format!("quire{}", std::env::consts::EXE_SUFFIX);
+    let mut dir = exe.parent();
+    for _ in 0..2 {
+        let Some(d) = dir else { break };
+        let candidate = d.join(&name);
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+        dir = d.parent();
+    }
+    let profile = exe
+        .parent()
+        .and_then(|d| {
+            if d.ends_with("deps") {
+                d.parent()
+            } else {
+                Some(d)
+            }
+        })
+        .and_then(Path::file_name)
+        .and_then(|s| s.to_str())
+        .unwrap_or("release")
+        .to_string();
+    let flag = if profile == "debug" { "" } else { " --release" };
+    bail!(
+        "no `quire` binary beside {}; build it first with `cargo build{flag} -p quire-cli` \
+         (or pass --quire PATH)",
+        exe.display()
+    )
+}
