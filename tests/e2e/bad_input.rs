@@ -121,6 +121,83 @@ fn bad_input_is_refused_with_its_exit_code_and_changes_no_ref() {
         "dotdot-section.md",
         "+++\ntitle = \"Escape\"\nsections = [\"../etc\"]\n+++\n# Escape\n\nText.\n",
     );
+    let thousand: Vec<String> = (0..1000).map(|k| format!("\"s-{k}\"")).collect();
+    env.write(
+        "thousand-sections.md",
+        format!(
+            "+++\ntitle = \"Everything\"\nsections = [{}]\n+++\n{}",
+            thousand.join(", "),
+            (0..1000)
+                .map(|k| format!("<!-- quire:section s-{k} -->\n# S {k}\n\nText.\n"))
+                .collect::<String>()
+        ),
+    );
+    env.write(
+        "nul.md",
+        "+++\ntitle = \"Nul\"\nsections = [\"usability\"]\n+++\n# Principle 8: Usability\n\nA\0B.\n",
+    );
+    env.write(
+        "escape-title.md",
+        "+++\ntitle = \"Clear \\u001b[2J\"\nsections = [\"usability\"]\n+++\n# Principle 8: Usability\n\nText.\n",
+    );
+    env.write(
+        "ref-section.md",
+        "+++\ntitle = \"Ref\"\nsections = [\"refs/heads/main\"]\n+++\n# Main\n\nText.\n",
+    );
+    env.write(
+        "marker-injection.md",
+        "+++\ntitle = \"Marker\"\nsections = [\"usability\"]\n+++\n<!-- quire:section ../usability -->\n# Principle 8: Usability\n\nText.\n",
+    );
+    env.write(
+        "reflog-base.md",
+        format!(
+            "+++\ntitle = \"Reflog\"\nsections = [\"usability\"]\nbase = \"main@{{1}}\"\n+++\n{}",
+            replace_once(&usability, "eight users", "nine users")
+        ),
+    );
+    env.write(
+        "huge.md",
+        format!(
+            "+++\ntitle = \"Huge\"\nsections = [\"usability\"]\n+++\n# Principle 8: Usability\n\n{}\n",
+            "word ".repeat(120_000)
+        ),
+    );
+    // Resource folders with a bad resource.toml (the sections are the bundled ones).
+    let resource = |name: &str, manifest: &[u8]| {
+        let dir = env.path("files").join(name);
+        std::fs::create_dir_all(dir.join("sections")).expect("creating a resource folder");
+        std::fs::write(dir.join("resource.toml"), manifest).expect("writing resource.toml");
+        dir.to_str()
+            .expect("the temporary path is UTF-8")
+            .to_string()
+    };
+    let many: Vec<String> = (0..5000).map(|k| format!("\"s-{k}\"")).collect();
+    let five_thousand = resource(
+        "five-thousand",
+        format!(
+            "title = \"Huge\"\n[[parts]]\nid = \"all\"\ntitle = \"All\"\nsections = [{}]\n",
+            many.join(", ")
+        )
+        .as_bytes(),
+    );
+    let dotdot_manifest = resource(
+        "dotdot",
+        b"title = \"T\"\n[[parts]]\nid = \"a\"\ntitle = \"A\"\nsections = [\"../../etc/passwd\"]\n",
+    );
+    let nul_manifest = resource(
+        "nul",
+        b"title = \"T\\u0000\"\n[[parts]]\nid = \"a\"\ntitle = \"A\"\nsections = [\"s\"]\n",
+    );
+    let utf8_manifest = resource("not-utf8", &[b't', b'=', 0xff, 0xfe]);
+    let deep_manifest = resource(
+        "deep",
+        format!(
+            "title = \"T\"\nparts = {}{}\n",
+            "[".repeat(5000),
+            "]".repeat(5000)
+        )
+        .as_bytes(),
+    );
     let valid = path("valid.md");
     let bad_utf8 = path("bad-utf8.md");
 
@@ -379,6 +456,193 @@ fn bad_input_is_refused_with_its_exit_code_and_changes_no_ref() {
         .author("Priya\nShah <priya@example.org>"),
     ];
 
+    cases.extend([
+        // Hostile proposal files.
+        case(
+            "a proposal file naming 1,000 sections",
+            &["propose", "--from", &path("thousand-sections.md")],
+            3,
+            &["unknown section 's-0'"],
+        ),
+        case(
+            "a proposal file with a NUL byte",
+            &["propose", "--from", &path("nul.md")],
+            2,
+            &["nul.md", "control character"],
+        ),
+        case(
+            "a proposal file whose title holds a terminal escape",
+            &["propose", "--from", &path("escape-title.md")],
+            2,
+            &["escape-title.md", "title"],
+        ),
+        case(
+            "a proposal file naming a ref as its section",
+            &["propose", "--from", &path("ref-section.md")],
+            2,
+            &["ref-section.md", "invalid section id 'refs/heads/main'"],
+        ),
+        case(
+            "a proposal file with a marker naming another path",
+            &["propose", "--from", &path("marker-injection.md")],
+            2,
+            &["marker-injection.md", "must match"],
+        ),
+        case(
+            "a proposal file based on a reflog entry",
+            &["propose", "--from", &path("reflog-base.md")],
+            3,
+            &["unknown edition or revision 'main@{1}'"],
+        ),
+        case(
+            "a proposal file over the section size limit",
+            &["propose", "--from", &path("huge.md")],
+            2,
+            &["huge.md", "KiB"],
+        ),
+        // A bad resource.toml for init (checked before the existing library is).
+        case(
+            "init with a manifest listing 5,000 sections",
+            &["init", "--resource", &five_thousand],
+            2,
+            &["resource.toml", "at most 1000"],
+        ),
+        case(
+            "init with a manifest naming a path as a section",
+            &["init", "--resource", &dotdot_manifest],
+            2,
+            &["resource.toml", "../../etc/passwd"],
+        ),
+        case(
+            "init with a manifest whose title holds a NUL",
+            &["init", "--resource", &nul_manifest],
+            2,
+            &["resource.toml", "title"],
+        ),
+        case(
+            "init with a manifest that is not UTF-8",
+            &["init", "--resource", &utf8_manifest],
+            2,
+            &["resource.toml", "not valid UTF-8"],
+        ),
+        case(
+            "init with a manifest nested 5,000 deep",
+            &["init", "--resource", &deep_manifest],
+            2,
+            &["resource.toml"],
+        ),
+        case(
+            "init with a folder without resource.toml",
+            &["init", "--resource", &path("")],
+            2,
+            &["no resource.toml"],
+        ),
+        // Control characters and sizes in arguments.
+        case(
+            "a title with a terminal escape",
+            &[
+                "propose",
+                "usability",
+                "--title",
+                "a\u{1b}[2Jb",
+                "--file",
+                &valid,
+            ],
+            2,
+            &["invalid title"],
+        ),
+        case(
+            "a title of 100,000 characters",
+            &[
+                "propose",
+                "usability",
+                "--title",
+                &"t".repeat(100_000),
+                "--file",
+                &valid,
+            ],
+            2,
+            &["invalid title", "longer than 200"],
+        ),
+        case(
+            "a comment with a bell",
+            &["comment", "3", "-m", "ding\u{7}"],
+            2,
+            &["invalid comment", "control character"],
+        ),
+        case(
+            "a withdrawal reason with an escape",
+            &["withdraw", "3", "--reason", "gone\u{1b}[0m"],
+            2,
+            &["control character"],
+        ),
+        case(
+            "edition notes with a backspace",
+            &[
+                "publish",
+                "autumn-2027",
+                "--title",
+                "Autumn",
+                "--notes",
+                "n\u{8}",
+            ],
+            2,
+            &["invalid notes"],
+        ),
+        case(
+            "an edition title with a line break",
+            &["publish", "autumn-2027", "--title", "Au\ntumn"],
+            2,
+            &["invalid edition title", "one line"],
+        ),
+        case(
+            "a revision note with an escape",
+            &[
+                "revise",
+                "3",
+                "--section",
+                "customer-experience",
+                "--file",
+                &valid,
+                "--note",
+                "\u{1b}[31m",
+            ],
+            2,
+            &["control character"],
+        ),
+        // Numbers that are not proposal or revision numbers.
+        case(
+            "a proposal number past u64",
+            &["proposal", "99999999999999999999999"],
+            2,
+            &["invalid value '99999999999999999999999'"],
+        ),
+        case(
+            "proposal number zero",
+            &["merge", "0"],
+            3,
+            &["no proposal #0"],
+        ),
+        case(
+            "a negative proposal number",
+            &["merge", "--", "-1"],
+            2,
+            &["invalid value '-1'"],
+        ),
+        case(
+            "a revision number that is not a number",
+            &["diff", "3", "--rev", "1~1"],
+            2,
+            &["invalid value '1~1'"],
+        ),
+        case(
+            "a revision that does not exist",
+            &["diff", "3", "--rev", "99"],
+            3,
+            &["proposal #3 has no revision 99"],
+        ),
+    ]);
+
     // Ids that try to escape the sections folder or smuggle ref syntax into a ref name.
     for id in [
         "..",
@@ -409,6 +673,49 @@ fn bad_input_is_refused_with_its_exit_code_and_changes_no_ref() {
             &format!("comment on section {id:?}"),
             &["comment", "--section", id, "-m", "Hello"],
             2,
+            &[&named],
+        ));
+        cases.push(case(
+            &format!("revise section {id:?}"),
+            &["revise", "3", "--section", id, "--file", &valid],
+            2,
+            &[&named],
+        ));
+        cases.push(case(
+            &format!("publish an edition named {id:?}"),
+            &["publish", id, "--title", "T"],
+            2,
+            &[&format!("invalid edition name '{id}'")],
+        ));
+        cases.push(case(
+            &format!("merge proposal {id:?}"),
+            &["merge", id],
+            2,
+            &[&format!("invalid value '{id}'")],
+        ));
+    }
+    // Revision specs that are git syntax, not an edition, `main` or a commit id.
+    for spec in [
+        "main@{1}",
+        "@{-1}",
+        "main~1",
+        "main^",
+        "main:resource.toml",
+        "refs/heads/main",
+        "HEAD",
+        "../main",
+    ] {
+        let named = format!("unknown edition or revision '{spec}'");
+        cases.push(case(
+            &format!("show at {spec:?}"),
+            &["show", "usability", "--at", spec],
+            3,
+            &[&named],
+        ));
+        cases.push(case(
+            &format!("compare {spec:?} with main"),
+            &["compare", spec, "main"],
+            3,
             &[&named],
         ));
     }
@@ -452,4 +759,56 @@ fn bad_input_is_refused_with_its_exit_code_and_changes_no_ref() {
         failures.join("\n\n")
     );
     env.assert_fsck_clean();
+
+    // `init` into a new path with a bad resource.toml creates nothing there.
+    for dir in [
+        &five_thousand,
+        &dotdot_manifest,
+        &nul_manifest,
+        &deep_manifest,
+    ] {
+        let target = env.path("new.git");
+        let out = env
+            .quire(["init", "--resource", dir.as_str()])
+            .no_repo()
+            .env("QUIRE_REPO", &target)
+            .run();
+        assert_eq!(out.code, Some(2), "{out}");
+        assert!(out.stderr.contains("resource.toml"), "{out}");
+        assert!(!target.exists(), "init left {target:?} behind\n{out}");
+    }
+
+    // Arguments that are not UTF-8.
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt as _;
+    let not_utf8 = OsStr::from_bytes(&[b'T', 0xff, 0xfe]);
+    for args in [
+        vec![
+            OsStr::new("propose"),
+            OsStr::new("usability"),
+            OsStr::new("--title"),
+            not_utf8,
+            OsStr::new("--file"),
+            OsStr::new(&valid),
+        ],
+        vec![
+            OsStr::new("comment"),
+            OsStr::new("3"),
+            OsStr::new("-m"),
+            not_utf8,
+        ],
+        vec![OsStr::new("show"), not_utf8],
+        vec![
+            OsStr::new("publish"),
+            not_utf8,
+            OsStr::new("--title"),
+            OsStr::new("T"),
+        ],
+    ] {
+        let out = env.quire(&args).run();
+        assert_eq!(out.code, Some(2), "{out}");
+        assert!(out.stderr.contains("invalid UTF-8"), "{out}");
+        assert!(out.stdout.is_empty(), "{out}");
+        assert_eq!(env.refs(), refs);
+    }
 }

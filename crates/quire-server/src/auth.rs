@@ -254,10 +254,43 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
             Some(c) if constant_time_eq(c.as_bytes(), sent.csrf.as_bytes()) => {}
             _ => return Err(AppError::Csrf),
         }
+        // URL decoding replaces invalid UTF-8 with U+FFFD; refuse it rather than store it.
+        if std::str::from_utf8(&percent_decode(&bytes)).is_err() {
+            return Err(AppError::BadRequest(
+                "the form is not valid UTF-8; send it again from the page".into(),
+            ));
+        }
         let form: T = serde_urlencoded::from_bytes(&bytes)
             .map_err(|e| AppError::BadRequest(format!("the form is not complete: {e}")))?;
         Ok(CsrfForm(form))
     }
+}
+
+/// Decodes `%XX` escapes and `+` of a URL-encoded body (malformed escapes stay as they
+/// are). Splitting at `&` and `=` does not matter for UTF-8 validity: both are ASCII.
+fn percent_decode(bytes: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut k = 0;
+    while k < bytes.len() {
+        match bytes[k] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                if let (Some(h), Some(l)) = (
+                    bytes.get(k + 1).copied().and_then(hex),
+                    bytes.get(k + 2).copied().and_then(hex),
+                ) {
+                    out.push((h * 16 + l) as u8);
+                    k += 3;
+                    continue;
+                }
+                out.push(b'%');
+            }
+            b => out.push(b),
+        }
+        k += 1;
+    }
+    out
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -32,6 +32,9 @@ pub enum AppError {
     /// Input the user can fix.
     #[error("{0}")]
     BadRequest(String),
+    /// The thing changed since the form was loaded (a review of a superseded revision).
+    #[error("{0}")]
+    Stale(String),
     /// A bug or an outage; details are logged, not shown.
     #[error("something went wrong on our side")]
     Internal(String),
@@ -70,6 +73,7 @@ impl AppError {
             AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Stale(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let message = if status == StatusCode::INTERNAL_SERVER_ERROR {

@@ -167,7 +167,8 @@ fn refusal(e: &AppError) -> Option<(StatusCode, String)> {
         AppError::Core(E::Conflict(report)) => {
             Some((StatusCode::CONFLICT, conflict_message(report)))
         }
-        AppError::Core(E::NotOpen { .. } | E::NotApproved { .. } | E::Contention(_)) => {
+        AppError::Core(E::NotOpen { .. } | E::NotApproved { .. } | E::Contention(_))
+        | AppError::Stale(_) => {
             let (status, message) = e.status_and_message();
             Some((status, sentence(&message)))
         }
@@ -850,6 +851,10 @@ struct ReviewForm {
     verdict: String,
     #[serde(default)]
     comment: String,
+    /// The revision the reviewer saw (the form's hidden field); a verdict is refused if
+    /// the proposal was revised since, so no one approves text they have not read.
+    #[serde(default)]
+    revision: Option<String>,
 }
 
 async fn review(
@@ -874,11 +879,33 @@ async fn review(
             return refused(&state, &viewer, n, e, "verdict-approve", drafts).await;
         }
     };
+    let seen = match form.revision.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(r) => match r.parse::<u32>() {
+            Ok(r) => Some(r),
+            Err(_) => {
+                let e = AppError::BadRequest(format!(
+                    "invalid revision '{}': the form should carry a revision number",
+                    r.escape_debug()
+                ));
+                return refused(&state, &viewer, n, e, "verdict-approve", drafts).await;
+            }
+        },
+    };
     let comment = form.comment;
-    let done = write(&state, &user, n, Need::Maintainer, move |lib, _, who| {
-        lib.review(n, who, verdict, &comment)
-    })
-    .await;
+    let done = state
+        .with_lib(move |lib| {
+            let p = lib.proposal(n)?;
+            authorise(&p, &user, Need::Maintainer)?;
+            let latest = p.latest().number;
+            match seen {
+                Some(seen) if seen != latest => Err(AppError::Stale(format!(
+                    "proposal #{n} was revised since you loaded the page: your verdict was on revision {seen}, the latest is revision {latest}; read it and review again"
+                ))),
+                _ => Ok(lib.review(n, &user.identity(), verdict, &comment)?),
+            }
+        })
+        .await;
     match done {
         Ok(_) => Ok(see_other(&format!("/proposals/{n}#reviews"))),
         Err(e) => refused(&state, &viewer, n, e, "review-comment", drafts).await,

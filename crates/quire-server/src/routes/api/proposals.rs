@@ -381,6 +381,9 @@ struct ReviewJson {
     verdict: VerdictJson,
     #[serde(default)]
     comment: String,
+    /// The revision the verdict is on: refused (409) if the proposal was revised since.
+    #[serde(default)]
+    revision: Option<u32>,
 }
 
 async fn review(
@@ -395,7 +398,17 @@ async fn review(
         VerdictJson::RequestChanges => Verdict::ChangesRequested,
     };
     let p = state
-        .with_lib(move |lib| Ok(lib.review(n, &user.identity(), verdict, &req.comment)?))
+        .with_lib(move |lib| {
+            if let Some(seen) = req.revision {
+                let latest = visible(lib, n, true)?.latest().number;
+                if seen != latest {
+                    return Err(AppError::Stale(format!(
+                        "proposal #{n} was revised: the verdict is on revision {seen}, the latest is revision {latest}"
+                    )));
+                }
+            }
+            Ok(lib.review(n, &user.identity(), verdict, &req.comment)?)
+        })
         .await?;
     Ok(Json(p))
 }
