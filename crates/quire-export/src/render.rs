@@ -383,18 +383,7 @@ fn decode_entities(s: &str) -> String {
 
 /// Escapes text for HTML content and attribute values.
 pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    quire_core::prose::escape_html(text)
 }
 
 #[cfg(test)]

@@ -71,4 +71,7 @@ mod render;
 
 pub use diff::{diff, diff_with, BlockDiff, DiffOptions, DiffStats, ProseDiff, Span, SpanOp};
 pub use markdown::{blocks, first_heading, markdown_options, to_html, Block, BlockKind};
-pub use render::{render_html, render_text, render_text_with_context, TextStyle, ELISION};
+pub use render::{
+    escape_html, escape_into, render_html, render_text, render_text_with_context, TextStyle,
+    ELISION,
+};

@@ -178,7 +178,9 @@ fn tagged(out: &mut String, tag: &str, text: &str) {
     out.push('>');
 }
 
-fn escape_into(out: &mut String, text: &str) {
+/// Appends `text` escaped for HTML element content and attribute values (`& < > " '`).
+/// The one HTML escaper of Quire: the server and the exporters use it too.
+pub fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -189,6 +191,13 @@ fn escape_into(out: &mut String, text: &str) {
             c => out.push(c),
         }
     }
+}
+
+/// `text` escaped for HTML element content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text);
+    out
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Reading commands: `sections`, `show`, `proposals`, `proposal`, `diff`, `comments`.
 
 use clap::{Args, ValueEnum};
-use quire_core::prose::{render_html, render_text_with_context};
+use quire_core::prose::{escape_html, render_html, render_text_with_context};
 use quire_core::{Mergeability, ProposalFilter, SectionDiff, SectionId, Status};
 
 use super::Context;
@@ -311,13 +311,6 @@ pub fn print_diffs(
             print(&out)
         }
     }
-}
-
-fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[derive(Debug, Args)]

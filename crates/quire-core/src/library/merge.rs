@@ -8,7 +8,7 @@
 
 use git2::{ErrorCode, Index, MergeOptions, Oid};
 
-use super::eventlog::NewEvent;
+use super::eventlog::{Apply, NewEvent};
 use super::proposals::{meta_ref, require_open, PROPOSAL_FILE};
 use super::{git, id_to_oid, oid_to_id, Library, MAIN_REF};
 use crate::error::{ConflictHunk, ConflictReport, Error, Result, SectionConflict};
@@ -182,7 +182,50 @@ impl Library {
     /// Appends the `merged` event (idempotent: does nothing if already recorded). Used by
     /// the repair pass when a crash came between the advance of `main` and the event.
     pub(crate) fn record_merged(&self, n: u64, who: &Identity, commit: Oid) -> Result<Proposal> {
-        self.update_proposal(n, who, |p| merged_event(&self.repo, p, who, commit))
+        self.append_event(
+            &meta_ref(n),
+            PROPOSAL_FILE,
+            who,
+            |state: Option<Proposal>| {
+                let mut p = state.ok_or(Error::UnknownProposal(n))?;
+                match merged_event(&self.repo, &mut p, who, commit)? {
+                    Some(event) => {
+                        p.updated = git::rfc3339(git::now());
+                        Ok(Apply::Write(p, event))
+                    }
+                    None => Ok(Apply::Unchanged(p)),
+                }
+            },
+        )
+    }
+
+    /// If `main` already holds one of an open proposal's revisions (a merge whose `merged`
+    /// event a crash cut off), records the merge now. Every write to a proposal calls this
+    /// first, so no rejection, withdrawal or revision is acknowledged for a proposal that
+    /// is in fact merged. Returns true if it recorded a merge.
+    pub(crate) fn complete_merge(&self, n: u64) -> Result<bool> {
+        let Some((_, p)) = self.read_log_state::<Proposal>(&meta_ref(n), PROPOSAL_FILE)? else {
+            return Ok(false);
+        };
+        if p.status != Status::Open {
+            return Ok(false);
+        }
+        let main = self.main_oid()?;
+        for r in p.revisions.iter().rev() {
+            let rev = id_to_oid(&r.commit)?;
+            if rev == main || self.repo.graph_descendant_of(main, rev)? {
+                return match self.find_merge_commit(rev)? {
+                    Some(merge) => {
+                        let committer =
+                            git::identity_of(&self.repo.find_commit(merge)?.committer());
+                        self.record_merged(n, &committer, merge)?;
+                        Ok(true)
+                    }
+                    None => Ok(false),
+                };
+            }
+        }
+        Ok(false)
     }
 
     /// The first-parent commit of `main` whose second parent is `rev`.

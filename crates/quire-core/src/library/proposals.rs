@@ -521,6 +521,7 @@ impl Library {
     where
         F: FnMut(&mut Proposal) -> Result<Option<NewEvent>>,
     {
+        self.complete_merge(n)?;
         self.append_event(
             &meta_ref(n),
             PROPOSAL_FILE,

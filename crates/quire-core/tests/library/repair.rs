@@ -256,3 +256,34 @@ fn a_writer_that_meets_a_stale_lock_removes_it() {
     assert!(!lock.exists());
     fx.assert_fsck_clean();
 }
+
+/// Found by the crash harness: after a kill between the advance of `main` and the `merged`
+/// event, a rejection (on a library that is not reopened) was acknowledged for a proposal
+/// that `main` already held. Every write now completes such a merge first.
+#[test]
+fn a_write_to_a_proposal_whose_merge_was_cut_short_sees_it_merged() {
+    let fx = Fixture::new();
+    let p = fx.propose_sample("01");
+    fx.approve(p.number);
+    let meta_before_merge = rev_parse(&fx, "refs/proposals/1/meta").expect("meta");
+    fx.lib.merge(1, &maintainer()).expect("merge");
+    fx.git(&["update-ref", "refs/proposals/1/meta", &meta_before_merge]);
+    let lib = Library::open_no_repair(&fx.path).expect("open without repair");
+    let err = lib
+        .reject(1, &maintainer(), "Too late")
+        .expect_err("main already has it");
+    assert!(
+        matches!(
+            err,
+            Error::NotOpen {
+                status: Status::Merged,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(lib.proposal(1).expect("p").status, Status::Merged);
+    let err = lib.withdraw(1, &contributor(), "").expect_err("merged");
+    assert!(matches!(err, Error::NotOpen { .. }), "{err:?}");
+    fx.assert_fsck_clean();
+}

@@ -348,18 +348,7 @@ fn tagged(out: &mut String, tag: &str, text: &str) {
 }
 
 /// Escapes text for HTML element content and attribute values.
-pub fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-}
+pub use quire_core::prose::escape_into;
 
 /// Moves every heading in sanitised HTML down `by` levels (at most to `<h6>`), so a
 /// section's `# Title` fits under the page's own headings.
