@@ -88,6 +88,8 @@ impl EditionSlug {
                     Err("it must not end with '.lock', which git keeps for lock files".into())
                 } else if slug == "main" || slug == "draft" {
                     Err("'main' and 'draft' name the draft of the next edition".into())
+                } else if slug == "latest" {
+                    Err("'latest' always means the newest edition (as in /read/latest/)".into())
                 } else {
                     Ok(())
                 }
@@ -362,7 +364,7 @@ mod tests {
         assert!(EditionSlug::new("2027.1").is_ok());
         assert!(EditionSlug::new("spring-2027").is_ok());
         for bad in [
-            "..", "a..b", ".a", "a.", "a/b", "@{", "~", "a.lock", "main", "draft",
+            "..", "a..b", ".a", "a.", "a/b", "@{", "~", "a.lock", "main", "draft", "latest",
         ] {
             assert!(EditionSlug::new(bad).is_err(), "{bad:?}");
         }
