@@ -13,17 +13,6 @@ use support::{Session, TestApp, CSRF};
 /// A title that tries to inject markup everywhere it is shown.
 const NASTY_TITLE: &str = "Fix <script>alert(1)</script> & <img src=x onerror=alert(2)>";
 
-/// An account that was blocked and then signed in again: its session is live but the
-/// account may not write.
-fn blocked_signed_in(t: &TestApp, name: &str, role: Role) -> Session {
-    let s = t.session(name, role);
-    t.state.store().set_blocked(s.user.id, true).unwrap();
-    let token = t.state.store().create_session(s.user.id).unwrap();
-    let mut user = s.user.clone();
-    user.blocked = true;
-    Session { user, token, ..s }
-}
-
 /// Two contributors' proposals, merged by a maintainer; returns (numbers, the two sessions).
 fn two_merged(t: &TestApp, m: &Session) -> ([u64; 2], [Session; 2]) {
     let a = t.session("Priya Shah", Role::Contributor);
@@ -175,7 +164,7 @@ async fn only_maintainers_see_the_publish_form_with_what_goes_in() {
     t.get("/publish", Some(&gone))
         .await
         .assert_status(StatusCode::UNAUTHORIZED);
-    let blocked = blocked_signed_in(&t, "Blocked Maintainer", Role::Maintainer);
+    let blocked = t.blocked_signed_in("Blocked Maintainer", Role::Maintainer);
     t.get("/publish", Some(&blocked))
         .await
         .assert_status(StatusCode::FORBIDDEN);
@@ -214,7 +203,7 @@ async fn refused_publishing_writes_nothing() {
     t.post_form("/publish", &fields, Some(&gone))
         .await
         .assert_status(StatusCode::UNAUTHORIZED);
-    let blocked = blocked_signed_in(&t, "Blocked Maintainer", Role::Maintainer);
+    let blocked = t.blocked_signed_in("Blocked Maintainer", Role::Maintainer);
     t.post_form("/publish", &fields, Some(&blocked))
         .await
         .assert_status(StatusCode::FORBIDDEN);
@@ -600,7 +589,7 @@ async fn reading_editions_compare_and_feeds_is_open_to_every_role() {
     let c = t.contributor();
     let gone = t.session("Gone Reader", Role::Contributor);
     t.state.store().set_blocked(gone.user.id, true).unwrap();
-    let blocked = blocked_signed_in(&t, "Blocked Reader", Role::Contributor);
+    let blocked = t.blocked_signed_in("Blocked Reader", Role::Contributor);
     for who in [None, Some(&c), Some(&m), Some(&gone), Some(&blocked)] {
         for path in [
             "/editions",

@@ -13,17 +13,6 @@ const SECRET: &str = "Call me on 07700 900123, I live at 1 Acacia Avenue";
 const NASTY_TITLE: &str = "Fix <script>alert(1)</script> & <img src=x onerror=alert(2)>";
 const NASTY_BODY: &str = "**hi** <img src=x onerror=alert(3)>\n\n<script>alert('x')</script>";
 
-/// An account that was blocked and then signed in again: its session is live but the
-/// account may not write.
-fn blocked_signed_in(t: &TestApp, name: &str, role: Role) -> Session {
-    let s = t.session(name, role);
-    t.state.store().set_blocked(s.user.id, true).unwrap();
-    let token = t.state.store().create_session(s.user.id).unwrap();
-    let mut user = s.user.clone();
-    user.blocked = true;
-    Session { user, token, ..s }
-}
-
 /// An account whose session ended when it was blocked.
 fn blocked_signed_out(t: &TestApp, name: &str, role: Role) -> Session {
     let s = t.session(name, role);
@@ -99,7 +88,7 @@ async fn reporting_needs_a_signed_in_unblocked_account_and_the_csrf_token() {
     t.post_form("/report", &fields, Some(&gone))
         .await
         .assert_status(StatusCode::UNAUTHORIZED);
-    let blocked = blocked_signed_in(&t, "Blocked Contributor", Role::Contributor);
+    let blocked = t.blocked_signed_in("Blocked Contributor", Role::Contributor);
     t.post_form("/report", &fields, Some(&blocked))
         .await
         .assert_status(StatusCode::FORBIDDEN);
@@ -325,7 +314,7 @@ async fn the_queue_is_for_maintainers_only() {
     t.get("/moderation", Some(&gone))
         .await
         .assert_status(StatusCode::UNAUTHORIZED);
-    let blocked = blocked_signed_in(&t, "Blocked Maintainer", Role::Maintainer);
+    let blocked = t.blocked_signed_in("Blocked Maintainer", Role::Maintainer);
     t.get("/moderation", Some(&blocked))
         .await
         .assert_status(StatusCode::FORBIDDEN);
@@ -733,7 +722,7 @@ async fn every_moderation_action_is_for_maintainers_with_the_csrf_token() {
     let m = t.maintainer();
     let contributor = t.session("Another Contributor", Role::Contributor);
     let gone = blocked_signed_out(&t, "Gone Maintainer", Role::Maintainer);
-    let blocked = blocked_signed_in(&t, "Blocked Maintainer", Role::Maintainer);
+    let blocked = t.blocked_signed_in("Blocked Maintainer", Role::Maintainer);
     let before = t.refs();
     for (path, fields) in &actions {
         t.post_form(path, fields, None)

@@ -307,3 +307,16 @@ impl TestApp {
         String::from_utf8(out.stdout).unwrap()
     }
 }
+
+impl TestApp {
+    /// An account that was blocked and then signed in again: its session is live but the
+    /// account may not write.
+    pub fn blocked_signed_in(&self, name: &str, role: Role) -> Session {
+        let s = self.session(name, role);
+        self.state.store().set_blocked(s.user.id, true).unwrap();
+        let token = self.state.store().create_session(s.user.id).unwrap();
+        let mut user = s.user.clone();
+        user.blocked = true;
+        Session { user, token, ..s }
+    }
+}
