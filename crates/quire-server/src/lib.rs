@@ -198,10 +198,36 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
 
 /// As [`serve`], on a listener already bound (tests bind port 0).
 pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    let repairer = tokio::spawn(repair_periodically(state.clone()));
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
-        .await
+        .await;
+    repairer.abort();
+    served
+}
+
+/// How often the server completes writes that a crashed process cut short.
+pub const REPAIR_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Runs the library's repair pass every [`REPAIR_INTERVAL`]: a process killed between a
+/// deciding ref update and its follow-ups (a merge before its `merged` event, say) leaves a
+/// gap, guarded by its lock file for 30 s; without this, the gap would stay until someone
+/// next wrote to that proposal or the server restarted.
+async fn repair_periodically(state: AppState) {
+    let mut tick = tokio::time::interval(REPAIR_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        match state.with_lib(|lib| Ok(lib.repair()?)).await {
+            Ok(report) if !report.is_clean() => {
+                tracing::warn!(?report, "completed writes that a crash cut short");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "the repair pass failed; trying again later"),
+        }
+    }
 }
 
 async fn shutdown_signal() {
