@@ -112,22 +112,12 @@ impl Viewer {
 
     /// A signed-in user who may write (not blocked), or 401/403.
     pub fn require_writer(&self) -> Result<&User, AppError> {
-        let u = self.require_user()?;
-        if u.blocked {
-            return Err(AppError::Forbidden(
-                "your account is blocked from writing".into(),
-            ));
-        }
-        Ok(u)
+        writer(self.user.as_ref())
     }
 
     /// A signed-in maintainer, or 401/403.
     pub fn require_maintainer(&self) -> Result<&User, AppError> {
-        let u = self.require_writer()?;
-        if !u.is_maintainer() {
-            return Err(AppError::Forbidden("only maintainers can do that".into()));
-        }
-        Ok(u)
+        maintainer(self.user.as_ref())
     }
 
     /// True for a signed-in maintainer.
@@ -181,24 +171,14 @@ pub struct ApiCaller {
 }
 
 impl ApiCaller {
-    /// The user, or 401.
+    /// A user who may write (not blocked), or 401/403.
     pub fn require_writer(&self) -> Result<&User, AppError> {
-        let u = self.user.as_ref().ok_or(AppError::Unauthorized)?;
-        if u.blocked {
-            return Err(AppError::Forbidden(
-                "this account is blocked from writing".into(),
-            ));
-        }
-        Ok(u)
+        writer(self.user.as_ref())
     }
 
     /// A maintainer, or 401/403.
     pub fn require_maintainer(&self) -> Result<&User, AppError> {
-        let u = self.require_writer()?;
-        if !u.is_maintainer() {
-            return Err(AppError::Forbidden("only maintainers can do that".into()));
-        }
-        Ok(u)
+        maintainer(self.user.as_ref())
     }
 }
 
@@ -291,6 +271,27 @@ fn percent_decode(bytes: &[u8]) -> Vec<u8> {
         k += 1;
     }
     out
+}
+
+/// The one rule for writing, shared by pages and the API: signed in (401) and not blocked
+/// (403).
+fn writer(user: Option<&User>) -> Result<&User, AppError> {
+    let u = user.ok_or(AppError::Unauthorized)?;
+    if u.blocked {
+        return Err(AppError::Forbidden(
+            "this account is blocked from writing".into(),
+        ));
+    }
+    Ok(u)
+}
+
+/// A writer who is also a maintainer (403 otherwise).
+fn maintainer(user: Option<&User>) -> Result<&User, AppError> {
+    let u = writer(user)?;
+    if !u.is_maintainer() {
+        return Err(AppError::Forbidden("only maintainers can do that".into()));
+    }
+    Ok(u)
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
