@@ -1085,11 +1085,32 @@ async fn revise_form(
     viewer: Viewer,
     Path(n): Path<String>,
 ) -> Result<Response, AppError> {
-    let n = number(&n)?;
+    editor_form(state, viewer, &n, "revise", "revised", |lib, viewer, p| {
+        revise_page(lib, viewer, p, &[], "", Vec::new(), false)
+    })
+    .await
+}
+
+/// The GET side of a form only the author (or a maintainer) may use on an open proposal:
+/// a sign-in page for visitors, 403 for others, else the page `render` makes.
+async fn editor_form<F>(
+    state: AppState,
+    viewer: Viewer,
+    n: &str,
+    verb: &'static str,
+    action: &'static str,
+    render: F,
+) -> Result<Response, AppError>
+where
+    F: FnOnce(&quire_core::Library, &Viewer, &quire_core::Proposal) -> Result<Response, AppError>
+        + Send
+        + 'static,
+{
+    let n = number(n)?;
     if viewer.user.is_none() {
         return Ok(signin_needed(
             &viewer,
-            "You need an account to revise a proposal.",
+            &format!("You need an account to {verb} a proposal."),
         ));
     }
     let user = viewer.require_writer()?.clone();
@@ -1097,8 +1118,8 @@ async fn revise_form(
         .with_lib(move |lib| {
             let p = lib.proposal(n)?;
             authorise(&p, &user, Need::Editor)?;
-            require_open(&p, "revised")?;
-            revise_page(lib, &viewer, &p, &[], "", Vec::new(), false)
+            require_open(&p, action)?;
+            render(lib, &viewer, &p)
         })
         .await
 }
@@ -1220,22 +1241,10 @@ async fn update_form(
     viewer: Viewer,
     Path(n): Path<String>,
 ) -> Result<Response, AppError> {
-    let n = number(&n)?;
-    if viewer.user.is_none() {
-        return Ok(signin_needed(
-            &viewer,
-            "You need an account to update a proposal.",
-        ));
-    }
-    let user = viewer.require_writer()?.clone();
-    state
-        .with_lib(move |lib| {
-            let p = lib.proposal(n)?;
-            authorise(&p, &user, Need::Editor)?;
-            require_open(&p, "updated")?;
-            update_page(lib, &viewer, &p, &[], Vec::new())
-        })
-        .await
+    editor_form(state, viewer, &n, "update", "updated", |lib, viewer, p| {
+        update_page(lib, viewer, p, &[], Vec::new())
+    })
+    .await
 }
 
 async fn update(
