@@ -3,13 +3,18 @@
 # (playwright-core to drive it, axe-core to scan pages). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")"
-if ! command -v "${CHROMIUM:-/usr/bin/chromium}" >/dev/null 2>&1; then
+# Debian packages: Chromium (and fonts) for the browser tests, poppler-utils for pdftotext,
+# which reads the print edition back in the PDF tests.
+missing=()
+command -v "${CHROMIUM:-/usr/bin/chromium}" >/dev/null 2>&1 || missing+=(chromium fonts-liberation)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "installing Debian's chromium (one time)..."
+    echo "installing Debian packages: ${missing[*]} (one time)..."
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation poppler-utils >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "chromium is missing; install Debian's chromium package" >&2
+    echo "missing Debian packages: ${missing[*]}; install them first" >&2
     exit 1
   fi
 fi

@@ -11,4 +11,6 @@ mod cli;
 mod compare;
 mod concurrency;
 mod editor;
+#[cfg(feature = "pdf")]
+mod print;
 mod workflow;

@@ -36,7 +36,7 @@ pub use error::{ConflictHunk, ConflictReport, Error, Result, SectionConflict};
 pub use ids::{EditionSlug, Identity, SectionId};
 pub use library::{
     git_config_identity, Library, NewProposal, ProposalFilter, RepairReport, ResourceFiles,
-    MAIN_REF, REDACTED,
+    SummaryGroup, MAIN_REF, REDACTED,
 };
 pub use manifest::Manifest;
 pub use model::*;

@@ -394,6 +394,54 @@ async fn compare_shows_the_word_diff_between_any_two_versions() {
     }
 }
 
+#[tokio::test]
+async fn compare_summarises_the_structure_before_the_words() {
+    let t = TestApp::new();
+    let m = t.maintainer();
+    t.lib()
+        .publish("first", "First edition", "", &m.user.identity())
+        .unwrap();
+    // A merged proposal that changes the section's heading renames it.
+    let lib = t.lib();
+    let text = lib.section("usability", "main").unwrap().text;
+    let renamed = text.replacen(
+        "# Principle 8: Usability",
+        "# Principle 8: Easy to use & simple",
+        1,
+    );
+    assert_ne!(renamed, text);
+    let c = t.contributor();
+    let n = lib
+        .propose(&quire_core::NewProposal {
+            title: "Plainer title".into(),
+            rationale: "Say it plainly.".into(),
+            author: c.user.identity(),
+            changes: vec![(quire_core::SectionId::new("usability").unwrap(), renamed)],
+            base: None,
+        })
+        .unwrap()
+        .number;
+    t.approve_and_merge(n, &m.user.identity());
+
+    let r = t.get("/compare?from=first&to=main", None).await;
+    r.assert_status(StatusCode::OK)
+        .assert_contains("<h3 id=\"structure\">Structure</h3>")
+        .assert_contains("<h4>Sections renamed</h4>")
+        .assert_contains(
+            "usability: \u{201c}Principle 8: Usability\u{201d} → \u{201c}Principle 8: Easy to use &#38; simple\u{201d}",
+        )
+        .assert_contains("Text changed in 1 section");
+    assert!(!r.body.contains("Sections moved"), "{}", r.body);
+    assert!(!r.body.contains("use & simple"), "titles are escaped");
+
+    // The same version on both sides: the structure is unchanged.
+    t.get("/compare?from=first&to=first", None)
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains("Structure unchanged")
+        .assert_contains("Text changed in no section.");
+}
+
 /// GET with a `Host` header (or none).
 async fn get_with_host(t: &TestApp, path: &str, host: Option<&str>) -> support::Resp {
     let mut req = Request::builder().uri(path);

@@ -177,161 +177,35 @@ pub fn compare(ctx: &Context, a: CompareArgs) -> anyhow::Result<()> {
     print_diffs(&c.sections, a.format, a.context, ctx.color)
 }
 
-/// `"title"`, quoted for a summary line.
-fn q(s: &str) -> String {
-    format!("\u{201c}{s}\u{201d}")
-}
-
-/// The summary lines of a comparison, one heading per kind of change.
-fn structure_lines(c: &quire_core::Comparison) -> Vec<(&'static str, Vec<String>)> {
-    let d = &c.structure;
-    let mut groups: Vec<(&'static str, Vec<String>)> = Vec::new();
-    let mut group = |name: &'static str, lines: Vec<String>| {
-        if !lines.is_empty() {
-            groups.push((name, lines));
-        }
-    };
-    group(
-        "Title changed",
-        d.title
-            .iter()
-            .map(|t| format!("{} → {}", q(&t.old), q(&t.new)))
-            .collect(),
-    );
-    group(
-        "Subtitle changed",
-        d.subtitle
-            .iter()
-            .map(|t| {
-                let show = |s: &Option<String>| s.as_deref().map_or("(none)".into(), q);
-                format!("{} → {}", show(&t.old), show(&t.new))
-            })
-            .collect(),
-    );
-    let part =
-        |p: &quire_core::PartPlace| format!("{} {} (part {})", p.id, q(&p.title), p.position);
-    group("Parts added", d.parts_added.iter().map(part).collect());
-    group("Parts removed", d.parts_removed.iter().map(part).collect());
-    group(
-        "Parts renamed",
-        d.parts_renamed
-            .iter()
-            .map(|r| format!("{}: {} → {}", r.id, q(&r.old_title), q(&r.new_title)))
-            .collect(),
-    );
-    group(
-        "Parts moved",
-        d.parts_moved
-            .iter()
-            .map(|m| {
-                format!(
-                    "{} {}: part {} → part {}",
-                    m.id,
-                    q(&m.title),
-                    m.old_position,
-                    m.new_position
-                )
-            })
-            .collect(),
-    );
-    group(
-        "Sections renamed",
-        d.sections_renamed
-            .iter()
-            .map(|r| format!("{}: {} → {}", r.id, q(&r.old_title), q(&r.new_title)))
-            .collect(),
-    );
-    group(
-        "Sections moved",
-        d.sections_moved
-            .iter()
-            .map(|m| {
-                format!(
-                    "{} {}: {}, position {} → {}, position {}",
-                    m.id,
-                    q(&m.title),
-                    m.old_part,
-                    m.old_position,
-                    m.new_part,
-                    m.new_position
-                )
-            })
-            .collect(),
-    );
-    let place = |s: &quire_core::SectionSummary| {
-        format!(
-            "{} {}: {}, position {}",
-            s.id,
-            q(&s.title),
-            s.part,
-            s.position
-        )
-    };
-    group(
-        "Sections added",
-        d.sections_added.iter().map(place).collect(),
-    );
-    group(
-        "Sections removed",
-        d.sections_removed.iter().map(place).collect(),
-    );
-    groups
-}
-
-/// Sections on both sides whose text changed, and their word counts.
-fn text_summary(c: &quire_core::Comparison) -> String {
-    let d = &c.structure;
-    let one_side = |id: &quire_core::SectionId| {
-        d.sections_added.iter().any(|s| &s.id == id)
-            || d.sections_removed.iter().any(|s| &s.id == id)
-    };
-    let changed: Vec<_> = c
-        .sections
-        .iter()
-        .filter(|s| !one_side(&s.section))
-        .collect();
-    let added: usize = changed.iter().map(|s| s.diff.stats.words_added).sum();
-    let removed: usize = changed.iter().map(|s| s.diff.stats.words_removed).sum();
-    match changed.len() {
-        0 => "Text changed in no section.".into(),
-        1 => format!("Text changed in 1 section (+{added} −{removed} words)."),
-        n => format!("Text changed in {n} sections (+{added} −{removed} words)."),
-    }
-}
-
 fn structure_text(c: &quire_core::Comparison) -> String {
-    let groups = structure_lines(c);
+    let groups = c.structure.summary();
     let mut out = String::new();
     if groups.is_empty() {
-        out.push_str("Structure unchanged: the same parts and sections, in the same order, under the same titles.\n");
+        out.push_str(quire_core::StructureDiff::UNCHANGED);
+        out.push('\n');
     }
-    for (name, lines) in groups {
-        out.push_str(&format!("{name}:\n"));
-        for l in lines {
+    for g in groups {
+        out.push_str(&format!("{}:\n", g.heading));
+        for l in g.lines {
             out.push_str(&format!("  {l}\n"));
         }
     }
-    out.push_str(&text_summary(c));
+    out.push_str(&c.text_summary());
     out.push_str("\n\n");
     out
 }
 
 fn structure_html(c: &quire_core::Comparison) -> String {
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
+    use quire_core::prose::escape_html as esc;
     let mut out = String::from("<section class=\"structure-diff\">\n");
-    for (name, lines) in structure_lines(c) {
-        out.push_str(&format!("<h2>{}</h2>\n<ul>\n", esc(name)));
-        for l in lines {
+    for g in c.structure.summary() {
+        out.push_str(&format!("<h2>{}</h2>\n<ul>\n", esc(g.heading)));
+        for l in g.lines {
             out.push_str(&format!("<li>{}</li>\n", esc(&l)));
         }
         out.push_str("</ul>\n");
     }
-    out.push_str(&format!("<p>{}</p>\n</section>", esc(&text_summary(c))));
+    out.push_str(&format!("<p>{}</p>\n</section>", esc(&c.text_summary())));
     out
 }
 

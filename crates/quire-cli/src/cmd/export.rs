@@ -21,7 +21,7 @@ Formats:
             contributors.md
   pdf       the print edition, one PDF: title page, contents with page numbers, every
             section, the changelog; --out FILE.pdf (or a folder for <EDITION>.pdf);
-            only in a build with `--features pdf`
+            missing from builds made with --no-default-features
 
 The folder may be new, empty or an earlier export (which is replaced whole); files appear
 only when the export is complete. Progress shows on a terminal only.
@@ -54,8 +54,7 @@ pub enum ExportFormat {
     Html,
     /// A folder of Markdown files
     Markdown,
-    /// The print edition: one PDF (--out FILE.pdf, or a folder for <EDITION>.pdf); needs a
-    /// build with `--features pdf`
+    /// The print edition: one PDF (--out FILE.pdf, or a folder for <EDITION>.pdf)
     #[cfg(feature = "pdf")]
     Pdf,
 }

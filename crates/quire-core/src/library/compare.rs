@@ -230,3 +230,143 @@ mod tests {
         assert_eq!(moved(&["a", "b", "c", "d"], &["d", "c", "b", "a"]).len(), 3);
     }
 }
+
+/// One kind of structural change and a plain-English line for each instance, as
+/// [`StructureDiff::summary`] gives them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryGroup {
+    /// What changed, such as "Sections renamed".
+    pub heading: &'static str,
+    /// One line per change, such as `p08 “Old” → “New”`.
+    pub lines: Vec<String>,
+}
+
+/// `“title”`, quoted for a summary line.
+fn q(s: &str) -> String {
+    format!("\u{201c}{s}\u{201d}")
+}
+
+impl StructureDiff {
+    /// The sentence to show when [`StructureDiff::summary`] is empty.
+    pub const UNCHANGED: &'static str =
+        "Structure unchanged: the same parts and sections, in the same order, under the same titles.";
+
+    /// The changes as plain-English lines, one group per kind of change (title, subtitle,
+    /// parts added/removed/renamed/moved, sections renamed/moved/added/removed), leaving out
+    /// kinds with no change. Empty if the structure is the same.
+    pub fn summary(&self) -> Vec<SummaryGroup> {
+        let mut groups = Vec::new();
+        let mut group = |heading: &'static str, lines: Vec<String>| {
+            if !lines.is_empty() {
+                groups.push(SummaryGroup { heading, lines });
+            }
+        };
+        group(
+            "Title changed",
+            self.title
+                .iter()
+                .map(|t| format!("{} → {}", q(&t.old), q(&t.new)))
+                .collect(),
+        );
+        group(
+            "Subtitle changed",
+            self.subtitle
+                .iter()
+                .map(|t| {
+                    let show = |s: &Option<String>| s.as_deref().map_or("(none)".into(), q);
+                    format!("{} → {}", show(&t.old), show(&t.new))
+                })
+                .collect(),
+        );
+        let part = |p: &PartPlace| format!("{} {} (part {})", p.id, q(&p.title), p.position);
+        let renamed = |r: &Renamed| format!("{}: {} → {}", r.id, q(&r.old_title), q(&r.new_title));
+        group("Parts added", self.parts_added.iter().map(part).collect());
+        group(
+            "Parts removed",
+            self.parts_removed.iter().map(part).collect(),
+        );
+        group(
+            "Parts renamed",
+            self.parts_renamed.iter().map(renamed).collect(),
+        );
+        group(
+            "Parts moved",
+            self.parts_moved
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{} {}: part {} → part {}",
+                        m.id,
+                        q(&m.title),
+                        m.old_position,
+                        m.new_position
+                    )
+                })
+                .collect(),
+        );
+        group(
+            "Sections renamed",
+            self.sections_renamed.iter().map(renamed).collect(),
+        );
+        group(
+            "Sections moved",
+            self.sections_moved
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{} {}: {}, position {} → {}, position {}",
+                        m.id,
+                        q(&m.title),
+                        m.old_part,
+                        m.old_position,
+                        m.new_part,
+                        m.new_position
+                    )
+                })
+                .collect(),
+        );
+        let place = |s: &SectionSummary| {
+            format!(
+                "{} {}: {}, position {}",
+                s.id,
+                q(&s.title),
+                s.part,
+                s.position
+            )
+        };
+        group(
+            "Sections added",
+            self.sections_added.iter().map(place).collect(),
+        );
+        group(
+            "Sections removed",
+            self.sections_removed.iter().map(place).collect(),
+        );
+        groups
+    }
+}
+
+impl Comparison {
+    /// One sentence on the text: how many sections present on both sides changed their
+    /// words, and the words added and removed (sections added or removed whole are told by
+    /// the [`StructureDiff::summary`]).
+    pub fn text_summary(&self) -> String {
+        let d = &self.structure;
+        let one_side = |id: &crate::SectionId| {
+            d.sections_added.iter().any(|s| &s.id == id)
+                || d.sections_removed.iter().any(|s| &s.id == id)
+        };
+        let changed: Vec<_> = self
+            .sections
+            .iter()
+            .filter(|s| !one_side(&s.section))
+            .collect();
+        let added: usize = changed.iter().map(|s| s.diff.stats.words_added).sum();
+        let removed: usize = changed.iter().map(|s| s.diff.stats.words_removed).sum();
+        match changed.len() {
+            0 => "Text changed in no section.".into(),
+            1 => format!("Text changed in 1 section (+{added} −{removed} words)."),
+            n => format!("Text changed in {n} sections (+{added} −{removed} words)."),
+        }
+    }
+}

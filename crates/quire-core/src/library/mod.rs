@@ -4,6 +4,7 @@
 
 mod comments;
 mod compare;
+pub use compare::SummaryGroup;
 mod editions;
 mod eventlog;
 mod git;

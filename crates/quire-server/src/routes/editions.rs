@@ -191,6 +191,10 @@ struct DiffView {
 struct Comparison {
     from_label: String,
     to_label: String,
+    /// Structural changes (sections added, removed, renamed, moved; parts; titles).
+    structure: Vec<quire_core::SummaryGroup>,
+    /// One sentence on the text of sections present on both sides.
+    text_summary: String,
     sections: Vec<DiffView>,
     added: usize,
     removed: usize,
@@ -245,8 +249,9 @@ async fn compare(
             if !both {
                 return Ok((editions, None, from, to));
             }
-            let sections: Vec<DiffView> = lib
-                .compare(&from, &to)?
+            let comparison = lib.comparison(&from, &to)?;
+            let sections: Vec<DiffView> = comparison
+                .sections
                 .iter()
                 .map(|d| DiffView {
                     id: d.section.to_string(),
@@ -260,6 +265,8 @@ async fn compare(
             let result = Comparison {
                 from_label,
                 to_label,
+                structure: comparison.structure.summary(),
+                text_summary: comparison.text_summary(),
                 added: sections.iter().map(|s| s.added).sum(),
                 removed: sections.iter().map(|s| s.removed).sum(),
                 sections,
