@@ -1,0 +1,47 @@
+//! `quire-bench`: tools for measuring Quire at scale.
+//!
+//! ```sh
+//! cargo run --release -p quire-bench -- gen-fixture --out /tmp/big --proposals 100000 --commits 50000
+//! cargo run --release -p quire-bench -- load --data /tmp/big
+//! ```
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod fixture;
+mod load;
+
+/// Scale and speed tools: build a large library, and load a server against a bare
+/// axum reference returning the same bytes.
+#[derive(Debug, Parser)]
+#[command(name = "quire-bench")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build a large, realistic library: the bundled resource, commits on main and
+    /// proposals of mixed status with comments, reviews and revisions
+    GenFixture(fixture::Args),
+    /// Run the server on a data directory and measure pages and API calls with wrk,
+    /// beside a bare axum handler returning the same bytes
+    Load(load::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::GenFixture(a) => fixture::run(a),
+        Command::Load(a) => load::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("quire-bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
