@@ -27,6 +27,7 @@
 
 mod error;
 pub mod ids;
+pub mod index;
 mod library;
 pub mod manifest;
 pub mod model;

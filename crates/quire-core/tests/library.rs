@@ -20,6 +20,8 @@ mod concurrency;
 mod editions;
 #[path = "library/event_log.rs"]
 mod event_log;
+#[path = "library/index.rs"]
+mod index;
 #[path = "library/init.rs"]
 mod init;
 #[path = "library/moderation.rs"]

@@ -81,7 +81,10 @@ pub(crate) fn cas(
 ) -> Result<Cas> {
     let expected = old.unwrap_or(Oid::ZERO_SHA1);
     match repo.reference_matching(name, new, true, expected, log) {
-        Ok(_) => Ok(Cas::Done),
+        Ok(_) => {
+            journal_append(repo, name, new);
+            Ok(Cas::Done)
+        }
         Err(e) if e.code() == ErrorCode::Locked => {
             // A lock left by a killed process would otherwise stop every write to this ref
             // until the next repair pass: remove it once it is stale, as that pass does.
@@ -90,6 +93,32 @@ pub(crate) fn cas(
         }
         Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists) => Ok(Cas::Lost),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The change journal in the git directory: one line `<ref> <new id>` per ref update made
+/// by Quire, appended after the update. A hint for in-memory indexes (see
+/// [`crate::index`]), never the record: refs are the truth, and a reader that finds the
+/// journal missing, shorter than before or replaced rescans the refs.
+pub(crate) const JOURNAL: &str = "quire-journal";
+
+/// Appends one line to the [`JOURNAL`]. A line is one `write` in append mode, so lines
+/// from concurrent writers do not interleave. Failure to write it loses only a hint, so it
+/// is ignored. When the journal passes 4 MiB it is renamed away first, so it stays small.
+fn journal_append(repo: &Repository, name: &str, new: Oid) {
+    use std::io::Write as _;
+    const MAX_JOURNAL: u64 = 4 << 20;
+    let path = repo.path().join(JOURNAL);
+    if std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_JOURNAL) {
+        let _ = std::fs::rename(&path, repo.path().join(format!("{JOURNAL}.old")));
+    }
+    let line = format!("{name} {new}\n");
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    {
+        let _ = f.write_all(line.as_bytes());
     }
 }
 

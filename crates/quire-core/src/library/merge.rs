@@ -76,6 +76,43 @@ impl Library {
             .unwrap_or_default()
     }
 
+    /// True if revision commit `rev` (whose parent is its `base`, a commit on `main`'s
+    /// history) merges into `main` without conflict. The merge base of the two is `base`
+    /// (FORMAT.md), so this is one 3-way merge of three trees, with no history walk.
+    pub(crate) fn merges_cleanly(&self, rev: Oid, base: Oid, main: Oid) -> Result<bool> {
+        if rev == main {
+            return Ok(true);
+        }
+        let tree = |c: Oid| -> Result<git2::Tree<'_>> { Ok(self.repo.find_commit(c)?.tree()?) };
+        let mut opts = MergeOptions::new();
+        opts.find_renames(false);
+        let index = self
+            .repo
+            .merge_trees(&tree(base)?, &tree(main)?, &tree(rev)?, Some(&opts))?;
+        Ok(!index.has_conflicts())
+    }
+
+    /// The paths of the files that differ between two commits' trees.
+    pub(crate) fn changed_paths(&self, a: Oid, b: Oid) -> Result<Vec<String>> {
+        let ta = self.repo.find_commit(a)?.tree()?;
+        let tb = self.repo.find_commit(b)?.tree()?;
+        let diff = self.repo.diff_tree_to_tree(Some(&ta), Some(&tb), None)?;
+        Ok(diff
+            .deltas()
+            .filter_map(|d| {
+                d.new_file()
+                    .path()
+                    .or_else(|| d.old_file().path())
+                    .map(|p| p.to_string_lossy().into_owned())
+            })
+            .collect())
+    }
+
+    /// True if commit `a` is `b` or an ancestor of it.
+    pub(crate) fn is_ancestor(&self, a: Oid, b: Oid) -> Result<bool> {
+        Ok(a == b || self.repo.graph_descendant_of(b, a)?)
+    }
+
     /// Whether the proposal's latest revision merges cleanly into `main` now.
     pub fn mergeability(&self, n: u64) -> Result<Mergeability> {
         let p = self.proposal(n)?;

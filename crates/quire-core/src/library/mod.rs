@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{ErrorCode, Oid, Repository, RepositoryInitOptions};
 
+pub(crate) use git::JOURNAL;
 pub use moderation::REDACTED;
 pub use proposals::{NewProposal, ProposalFilter};
 pub use repair::RepairReport;
@@ -127,6 +128,11 @@ impl Library {
         Ok(lib)
     }
 
+    /// The git directory (for the change journal, see [`crate::index`]).
+    pub(crate) fn git_dir(&self) -> &Path {
+        self.repo.path()
+    }
+
     /// The identity git is configured with (`user.name`, `user.email`), from the library's
     /// own config first, then the user's global config.
     pub fn configured_identity(&self) -> Option<Identity> {
@@ -144,7 +150,7 @@ impl Library {
         Ok(oid_to_id(self.main_oid()?))
     }
 
-    fn main_oid(&self) -> Result<Oid> {
+    pub(crate) fn main_oid(&self) -> Result<Oid> {
         git::ref_target(&self.repo, MAIN_REF)?
             .ok_or_else(|| Error::Storage("main has disappeared".into()))
     }

@@ -194,9 +194,61 @@ impl Library {
         }
     }
 
-    /// The highest proposal number in use (0 if none).
+    /// The highest proposal number in use (0 if none), found with O(log n) ref lookups:
+    /// numbers are dense from 1 (Quire never leaves a gap), so the first free number is
+    /// found by galloping then bisecting on "does `refs/proposals/<n>/meta` exist". In a
+    /// library with gaps made by other tools this may return a number below the highest;
+    /// the create-only update of the new meta ref still keeps numbers unique.
     pub(crate) fn highest_proposal_number(&self) -> Result<u64> {
-        Ok(self.proposal_numbers()?.into_iter().max().unwrap_or(0))
+        let exists =
+            |n: u64| -> Result<bool> { Ok(git::ref_target(&self.repo, &meta_ref(n))?.is_some()) };
+        if !exists(1)? {
+            return Ok(0);
+        }
+        let (mut lo, mut hi) = (1u64, 2u64);
+        while exists(hi)? {
+            lo = hi;
+            hi = hi.saturating_mul(2);
+        }
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if exists(mid)? {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(lo)
+    }
+
+    /// Every proposal's event-log ref target, by number (one pass over the refs).
+    pub(crate) fn meta_targets(&self) -> Result<Vec<(u64, Oid)>> {
+        let mut out = Vec::new();
+        for r in self.repo.references_glob("refs/proposals/*/meta")? {
+            let r = r?;
+            let (Ok(name), Some(target)) = (r.name(), r.target()) else {
+                continue;
+            };
+            if let Some(n) = name
+                .strip_prefix("refs/proposals/")
+                .and_then(|r| r.strip_suffix("/meta"))
+                .and_then(|n| n.parse::<u64>().ok())
+            {
+                out.push((n, target));
+            }
+        }
+        out.sort_unstable_by_key(|(n, _)| *n);
+        Ok(out)
+    }
+
+    /// Where proposal `n`'s event log points now (`None`: no such proposal).
+    pub(crate) fn meta_target(&self, n: u64) -> Result<Option<Oid>> {
+        git::ref_target(&self.repo, &meta_ref(n))
+    }
+
+    /// The proposal state stored in event commit `event`.
+    pub(crate) fn proposal_at(&self, event: Oid) -> Result<Proposal> {
+        self.state_at(event, PROPOSAL_FILE)
     }
 
     /// Every proposal number with an event log, ascending.

@@ -1,0 +1,517 @@
+//! In-memory indexes that make big libraries fast to list and check, and that cannot go
+//! stale: every entry is keyed by a git object id, and the refs stay the only truth.
+//!
+//! - [`ProposalIndex`]: one [`ProposalSummary`] per proposal, keyed by the event commit
+//!   its meta ref points at. Built from the refs at start; [`ProposalIndex::refresh`]
+//!   then follows the change journal (`quire-journal` in the git directory, one line per
+//!   ref update made by any Quire process), so changes made by another process show at
+//!   the next refresh. [`ProposalIndex::rescan`] compares every ref again, for writers
+//!   that do not keep the journal (plain `git push`, `git fetch`) and for a journal that
+//!   was rotated twice between two refreshes.
+//! - [`MergeIndex`]: whether each open proposal's latest revision merges cleanly into
+//!   `main`, keyed by (revision commit, `main` commit). When `main` advances, only the
+//!   proposals that change a file that changed between the old and the new `main` are
+//!   checked again; the others keep their result, which is still exact (see
+//!   [`MergeIndex::advance`]).
+//!
+//! Neither type locks anything: a server keeps them behind a lock of its own.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::io::{Read as _, Seek as _, SeekFrom};
+use std::path::Path;
+use std::sync::Arc;
+
+use git2::Oid;
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::ids::{Identity, SectionId};
+use crate::library::{Library, ProposalFilter};
+use crate::model::{CommitId, Proposal, Status};
+
+/// What a list of proposals needs to know of one, without its comments and texts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProposalSummary {
+    /// The proposal number.
+    pub number: u64,
+    /// One-line title.
+    pub title: String,
+    /// Who proposed it.
+    pub author: Identity,
+    /// The sections its latest revision changes.
+    pub sections: Vec<SectionId>,
+    /// Where it stands.
+    pub status: Status,
+    /// When it was opened (RFC 3339).
+    pub created: String,
+    /// When it last changed (RFC 3339).
+    pub updated: String,
+    /// The latest revision's number.
+    pub revision: u32,
+    /// The latest revision's commit.
+    pub commit: CommitId,
+    /// The latest revision's base commit.
+    pub base: CommitId,
+    /// How many comments it has (hidden and redacted ones included).
+    pub comments: usize,
+    /// True when the latest revision is approved (see [`Proposal::is_approved`]).
+    pub approved: bool,
+    /// True when a maintainer hid it from pages.
+    pub hidden: bool,
+}
+
+impl ProposalSummary {
+    /// The summary of a proposal's state.
+    pub fn of(p: &Proposal) -> ProposalSummary {
+        let latest = p.latest();
+        ProposalSummary {
+            number: p.number,
+            title: p.title.clone(),
+            author: p.author.clone(),
+            sections: p.sections.clone(),
+            status: p.status,
+            created: p.created.clone(),
+            updated: p.updated.clone(),
+            revision: latest.number,
+            commit: latest.commit.clone(),
+            base: latest.base.clone(),
+            comments: p.comments.len(),
+            approved: p.is_approved(),
+            hidden: p.hidden.is_some(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    /// The event commit the summary was read from.
+    meta: Oid,
+    summary: Arc<ProposalSummary>,
+}
+
+/// Where a reader of the change journal stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Cursor {
+    /// Identity of the journal file (inode), 0 if unknown.
+    file: u64,
+    /// Bytes read so far (always at a line end).
+    offset: u64,
+}
+
+/// What one [`ProposalIndex::refresh`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Refresh {
+    /// Proposals whose summary was read again (changed, added or removed).
+    pub changed: Vec<u64>,
+    /// True if `main` moved (by the journal) or a full rescan was needed.
+    pub main_moved: bool,
+    /// True if the journal could not be followed and every ref was compared instead.
+    pub rescanned: bool,
+}
+
+/// Every proposal's [`ProposalSummary`], by number, with a per-section index.
+#[derive(Debug, Clone, Default)]
+pub struct ProposalIndex {
+    entries: BTreeMap<u64, Entry>,
+    by_section: HashMap<SectionId, BTreeSet<u64>>,
+    cursor: Cursor,
+}
+
+impl ProposalIndex {
+    /// Reads every proposal's summary from the refs.
+    pub fn build(lib: &Library) -> Result<ProposalIndex> {
+        // Take the journal's position first: whatever changes while the refs are read is
+        // then also in the journal's tail, and applying it again is harmless.
+        let mut index = ProposalIndex {
+            cursor: journal_end(lib.git_dir()),
+            ..ProposalIndex::default()
+        };
+        for (n, meta) in lib.meta_targets()? {
+            let p = lib.proposal_at(meta)?;
+            index.insert(n, meta, ProposalSummary::of(&p));
+        }
+        Ok(index)
+    }
+
+    /// Brings the index up to date with the change journal: re-reads the proposals whose
+    /// meta ref moved since the last refresh. Falls back to [`ProposalIndex::rescan`] when
+    /// the journal was replaced in a way that loses lines.
+    pub fn refresh(&mut self, lib: &Library) -> Result<Refresh> {
+        let dir = lib.git_dir();
+        let Some(lines) = read_journal(dir, &mut self.cursor) else {
+            let changed = self.rescan(lib)?;
+            return Ok(Refresh {
+                changed,
+                main_moved: true,
+                rescanned: true,
+            });
+        };
+        let mut out = Refresh::default();
+        let mut touched = BTreeSet::new();
+        for line in lines.lines() {
+            let Some((name, _)) = line.split_once(' ') else {
+                continue;
+            };
+            if name == crate::MAIN_REF {
+                out.main_moved = true;
+            } else if let Some(n) = name
+                .strip_prefix("refs/proposals/")
+                .and_then(|r| r.strip_suffix("/meta"))
+                .and_then(|n| n.parse::<u64>().ok())
+            {
+                touched.insert(n);
+            }
+        }
+        for n in touched {
+            if self.reload(lib, n)? {
+                out.changed.push(n);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Compares every meta ref with the index and re-reads what differs. Returns the
+    /// proposals that changed.
+    pub fn rescan(&mut self, lib: &Library) -> Result<Vec<u64>> {
+        self.cursor = journal_end(lib.git_dir());
+        let now = lib.meta_targets()?;
+        let mut changed = Vec::new();
+        let present: HashSet<u64> = now.iter().map(|(n, _)| *n).collect();
+        let gone: Vec<u64> = self
+            .entries
+            .keys()
+            .filter(|n| !present.contains(n))
+            .copied()
+            .collect();
+        for n in gone {
+            self.remove(n);
+            changed.push(n);
+        }
+        for (n, meta) in now {
+            if self.entries.get(&n).is_some_and(|e| e.meta == meta) {
+                continue;
+            }
+            let p = lib.proposal_at(meta)?;
+            self.insert(n, meta, ProposalSummary::of(&p));
+            changed.push(n);
+        }
+        changed.sort_unstable();
+        Ok(changed)
+    }
+
+    /// Re-reads one proposal if its meta ref moved; true if the index changed.
+    fn reload(&mut self, lib: &Library, n: u64) -> Result<bool> {
+        match lib.meta_target(n)? {
+            None => Ok(self.remove(n)),
+            Some(meta) if self.entries.get(&n).is_some_and(|e| e.meta == meta) => Ok(false),
+            Some(meta) => {
+                let p = lib.proposal_at(meta)?;
+                self.insert(n, meta, ProposalSummary::of(&p));
+                Ok(true)
+            }
+        }
+    }
+
+    fn insert(&mut self, n: u64, meta: Oid, summary: ProposalSummary) {
+        self.remove(n);
+        for s in &summary.sections {
+            self.by_section.entry(s.clone()).or_default().insert(n);
+        }
+        self.entries.insert(
+            n,
+            Entry {
+                meta,
+                summary: Arc::new(summary),
+            },
+        );
+    }
+
+    fn remove(&mut self, n: u64) -> bool {
+        let Some(old) = self.entries.remove(&n) else {
+            return false;
+        };
+        for s in &old.summary.sections {
+            if let Some(set) = self.by_section.get_mut(s) {
+                set.remove(&n);
+            }
+        }
+        true
+    }
+
+    /// How many proposals there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True if there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// One proposal's summary.
+    pub fn get(&self, n: u64) -> Option<&Arc<ProposalSummary>> {
+        self.entries.get(&n).map(|e| &e.summary)
+    }
+
+    /// The event commit a proposal's summary was read from (to check a page against).
+    pub fn meta_of(&self, n: u64) -> Option<String> {
+        self.entries.get(&n).map(|e| e.meta.to_string())
+    }
+
+    /// Every summary, by number.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Arc<ProposalSummary>> {
+        self.entries.values().map(|e| &e.summary)
+    }
+
+    /// The summaries matching a filter, newest (highest number) first. With a section in
+    /// the filter only that section's proposals are visited.
+    pub fn newest_first<'a>(
+        &'a self,
+        filter: &'a ProposalFilter,
+    ) -> Box<dyn Iterator<Item = &'a Arc<ProposalSummary>> + 'a> {
+        let status = filter.status;
+        let keep = move |s: &&Arc<ProposalSummary>| status.is_none_or(|st| s.status == st);
+        match &filter.section {
+            Some(section) => Box::new(
+                self.by_section
+                    .get(section)
+                    .into_iter()
+                    .flat_map(|set| set.iter().rev())
+                    .filter_map(|n| self.entries.get(n).map(|e| &e.summary))
+                    .filter(keep),
+            ),
+            None => Box::new(self.entries.values().rev().map(|e| &e.summary).filter(keep)),
+        }
+    }
+}
+
+/// The journal's identity and length now, for a reader starting from here.
+fn journal_end(dir: &Path) -> Cursor {
+    match std::fs::metadata(dir.join(crate::library::JOURNAL)) {
+        Ok(m) => Cursor {
+            file: file_id(&m),
+            offset: m.len(),
+        },
+        Err(_) => Cursor::default(),
+    }
+}
+
+#[cfg(unix)]
+fn file_id(m: &std::fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt as _;
+    m.ino()
+}
+
+#[cfg(not(unix))]
+fn file_id(_: &std::fs::Metadata) -> u64 {
+    0
+}
+
+/// Reads the journal lines written since `cursor` and advances it (to the last complete
+/// line). `None` if lines may have been lost: the journal shrank, or was rotated and the
+/// rotated file is not the one the cursor was reading.
+fn read_journal(dir: &Path, cursor: &mut Cursor) -> Option<String> {
+    let path = dir.join(crate::library::JOURNAL);
+    let Ok(meta) = std::fs::metadata(&path) else {
+        // No journal: nothing was written since it was rotated away, or ever.
+        return if cursor.offset == 0 {
+            Some(String::new())
+        } else {
+            None
+        };
+    };
+    let id = file_id(&meta);
+    let mut text = String::new();
+    if cursor.offset > 0 && id != cursor.file {
+        // Rotated: finish the old file if it is the one we were reading.
+        let old = dir.join(format!("{}.old", crate::library::JOURNAL));
+        let old_meta = std::fs::metadata(&old).ok()?;
+        if file_id(&old_meta) != cursor.file || old_meta.len() < cursor.offset {
+            return None;
+        }
+        text.push_str(&read_from(&old, cursor.offset, old_meta.len())?);
+        *cursor = Cursor {
+            file: id,
+            offset: 0,
+        };
+    }
+    cursor.file = id;
+    if meta.len() < cursor.offset {
+        return None;
+    }
+    let tail = read_from(&path, cursor.offset, meta.len())?;
+    // Keep a partial last line (a writer mid-append) for the next read.
+    let complete = tail.rfind('\n').map_or(0, |i| i + 1);
+    cursor.offset += complete as u64;
+    text.push_str(&tail[..complete]);
+    Some(text)
+}
+
+fn read_from(path: &Path, from: u64, to: u64) -> Option<String> {
+    let mut f = std::fs::File::open(path).ok()?;
+    f.seek(SeekFrom::Start(from)).ok()?;
+    let mut buf = Vec::with_capacity(usize::try_from(to.saturating_sub(from)).ok()?);
+    f.take(to.saturating_sub(from)).read_to_end(&mut buf).ok()?;
+    String::from_utf8(buf).ok()
+}
+
+/// Whether an open proposal's latest revision merges cleanly into `main`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MergeState {
+    /// A 3-way merge into `main` has no conflict (or the revision is already in).
+    Clean,
+    /// It conflicts: the proposal needs an update.
+    Conflict,
+}
+
+#[derive(Debug, Clone)]
+struct MergeEntry {
+    revision: CommitId,
+    /// The files the revision changes against its base.
+    paths: Arc<[String]>,
+    state: MergeState,
+}
+
+/// The mergeability of open proposals against one `main` commit. See the module docs.
+#[derive(Debug, Clone, Default)]
+pub struct MergeIndex {
+    main: Option<Oid>,
+    entries: HashMap<u64, MergeEntry>,
+}
+
+/// What one [`MergeIndex::advance`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Advance {
+    /// Files that differ between the old and the new `main`.
+    pub changed_paths: usize,
+    /// Results kept because the proposal changes none of those files.
+    pub kept: usize,
+    /// Results dropped, to be checked again.
+    pub dropped: usize,
+}
+
+impl MergeIndex {
+    /// The `main` commit the results hold for.
+    pub fn main(&self) -> Option<String> {
+        self.main.map(|m| m.to_string())
+    }
+
+    /// How many results are held.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True if none are held.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The known state of proposal `n` at revision `commit`, if it has been checked
+    /// against the current `main`. `None` means "still checking".
+    pub fn state(&self, n: u64, commit: &CommitId) -> Option<MergeState> {
+        let e = self.entries.get(&n)?;
+        (&e.revision == commit).then_some(e.state)
+    }
+
+    /// Moves the results to `main`'s current commit. If the new `main` descends from the
+    /// old one, a result stays valid unless the proposal changes a file that differs
+    /// between the two: the merge base of a revision and `main` is the revision's base
+    /// either way, and every other file merges to `main`'s version. Otherwise (first call,
+    /// or `main` was rewound) every result is dropped.
+    pub fn advance(&mut self, lib: &Library) -> Result<Advance> {
+        let new = lib.main_oid()?;
+        let mut out = Advance::default();
+        let Some(old) = self.main else {
+            self.main = Some(new);
+            out.dropped = self.entries.len();
+            self.entries.clear();
+            return Ok(out);
+        };
+        if old == new {
+            return Ok(out);
+        }
+        if !lib.is_ancestor(old, new)? {
+            self.main = Some(new);
+            out.dropped = self.entries.len();
+            self.entries.clear();
+            return Ok(out);
+        }
+        let changed: HashSet<String> = lib.changed_paths(old, new)?.into_iter().collect();
+        out.changed_paths = changed.len();
+        self.entries.retain(|_, e| {
+            let keep = !e.paths.iter().any(|p| changed.contains(p));
+            if keep {
+                out.kept += 1;
+            } else {
+                out.dropped += 1;
+            }
+            keep
+        });
+        self.main = Some(new);
+        Ok(out)
+    }
+
+    /// Forgets proposals that are no longer open or whose latest revision changed.
+    pub fn retain_current(&mut self, index: &ProposalIndex) {
+        self.entries.retain(|n, e| {
+            index
+                .get(*n)
+                .is_some_and(|s| s.status == Status::Open && e.revision == s.commit)
+        });
+    }
+
+    /// Checks proposal `n` (open, latest revision `commit`) against the `main` the index
+    /// holds, stores and returns the result.
+    pub fn check(
+        &mut self,
+        lib: &Library,
+        n: u64,
+        commit: &CommitId,
+        base: &CommitId,
+    ) -> Result<MergeState> {
+        let main = match self.main {
+            Some(m) => m,
+            None => {
+                self.advance(lib)?;
+                lib.main_oid()?
+            }
+        };
+        if let Some(s) = self.state(n, commit) {
+            return Ok(s);
+        }
+        let revision = crate::library::id_to_oid(commit)?;
+        let base = crate::library::id_to_oid(base)?;
+        let state = if lib.merges_cleanly(revision, base, main)? {
+            MergeState::Clean
+        } else {
+            MergeState::Conflict
+        };
+        let paths: Arc<[String]> = lib.changed_paths(base, revision)?.into();
+        self.entries.insert(
+            n,
+            MergeEntry {
+                revision: commit.clone(),
+                paths,
+                state,
+            },
+        );
+        Ok(state)
+    }
+
+    /// Checks every open proposal of `index` that has no result yet, up to `limit` of
+    /// them; returns how many it checked.
+    pub fn fill(&mut self, lib: &Library, index: &ProposalIndex, limit: usize) -> Result<usize> {
+        self.advance(lib)?;
+        let todo: Vec<(u64, CommitId, CommitId)> = index
+            .iter()
+            .filter(|s| s.status == Status::Open && self.state(s.number, &s.commit).is_none())
+            .take(limit)
+            .map(|s| (s.number, s.commit.clone(), s.base.clone()))
+            .collect();
+        for (n, commit, base) in &todo {
+            self.check(lib, *n, commit, base)?;
+        }
+        Ok(todo.len())
+    }
+}

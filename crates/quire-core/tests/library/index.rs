@@ -1,0 +1,253 @@
+//! The in-memory indexes: the proposal index follows writes made through other handles
+//! (as another process would make them) and falls back to a rescan when the journal
+//! cannot be followed; the merge index always agrees with a full check.
+
+use quire_core::index::{MergeIndex, MergeState, ProposalIndex, ProposalSummary};
+use quire_core::{Library, Mergeability, NewProposal, ProposalFilter, SectionId, Status};
+
+use crate::support::{contributor, maintainer, Fixture};
+
+/// Opens a proposal that adds a paragraph at the end of section `id` on `main`.
+fn append(lib: &Library, id: &str, tag: &str) -> u64 {
+    let text = lib.section(id, "main").expect("section").text;
+    lib.propose(&NewProposal {
+        title: format!("Add {tag}"),
+        rationale: "More to say.".into(),
+        author: contributor(),
+        changes: vec![(
+            id.parse().expect("id"),
+            format!("{text}\nA new paragraph about {tag}.\n"),
+        )],
+        base: None,
+    })
+    .expect("propose")
+    .number
+}
+
+/// The summaries of every proposal, read the slow way.
+fn truth(lib: &Library) -> Vec<ProposalSummary> {
+    lib.proposals(&ProposalFilter::default())
+        .expect("proposals")
+        .iter()
+        .map(ProposalSummary::of)
+        .collect()
+}
+
+fn indexed(index: &ProposalIndex) -> Vec<ProposalSummary> {
+    index.iter().map(|s| (**s).clone()).collect()
+}
+
+#[test]
+fn the_index_follows_writes_made_through_another_handle() {
+    let fx = Fixture::new();
+    append(&fx.lib, "usability", "one");
+    let mut index = ProposalIndex::build(&fx.lib).expect("build");
+    assert_eq!(indexed(&index), truth(&fx.lib));
+
+    // Another handle, as another process: open, comment, approve, merge, reject.
+    let other = fx.reopen();
+    let two = append(&other, "transparency", "two");
+    let three = append(&other, "usability", "three");
+    other
+        .comment_proposal(1, &contributor(), "A comment.")
+        .expect("comment");
+    fx.approve_and_merge(two);
+    other
+        .reject(three, &maintainer(), "Not now.")
+        .expect("reject");
+
+    let r = index.refresh(&fx.lib).expect("refresh");
+    assert!(!r.rescanned);
+    assert!(r.main_moved, "the merge moved main");
+    assert_eq!(r.changed, vec![1, two, three]);
+    assert_eq!(indexed(&index), truth(&fx.lib));
+    assert_eq!(index.get(1).expect("1").comments, 1);
+    assert_eq!(index.get(two).expect("2").status, Status::Merged);
+
+    // Nothing new: nothing re-read.
+    let r = index.refresh(&fx.lib).expect("refresh");
+    assert!(r.changed.is_empty() && !r.main_moved);
+
+    // Filters: by section, newest first.
+    let usability = ProposalFilter {
+        section: Some(SectionId::new("usability").expect("id")),
+        ..ProposalFilter::default()
+    };
+    let numbers: Vec<u64> = index.newest_first(&usability).map(|s| s.number).collect();
+    assert_eq!(numbers, vec![three, 1]);
+    let open = ProposalFilter {
+        status: Some(Status::Open),
+        ..usability
+    };
+    let numbers: Vec<u64> = index.newest_first(&open).map(|s| s.number).collect();
+    assert_eq!(numbers, vec![1]);
+}
+
+#[test]
+fn a_rotated_journal_is_followed_and_a_lost_one_means_a_rescan() {
+    let fx = Fixture::new();
+    append(&fx.lib, "usability", "one");
+    let mut index = ProposalIndex::build(&fx.lib).expect("build");
+    let journal = fx.path.join("quire-journal");
+    assert!(journal.exists(), "writes keep a journal");
+
+    // Grow the journal past its limit: the next write rotates it first. The write just
+    // before the rotation is in the old file's tail, the one after in the new file.
+    fx.lib
+        .comment_proposal(1, &contributor(), "Before the rotation.")
+        .expect("comment");
+    let filler = "refs/x 0000000000000000000000000000000000000000\n".repeat(100_000);
+    let mut old = std::fs::read_to_string(&journal).expect("journal");
+    old.push_str(&filler);
+    std::fs::write(&journal, old).expect("write");
+    let two = append(&fx.lib, "transparency", "two");
+    assert!(fx.path.join("quire-journal.old").exists(), "rotated");
+    let r = index.refresh(&fx.lib).expect("refresh");
+    assert!(!r.rescanned, "the rotated file's tail was read");
+    assert_eq!(r.changed, vec![1, two]);
+    assert_eq!(indexed(&index), truth(&fx.lib));
+
+    // The journal deleted behind the reader's back: a rescan, still exact.
+    append(&fx.lib, "usability", "three");
+    std::fs::remove_file(&journal).expect("remove");
+    std::fs::remove_file(fx.path.join("quire-journal.old")).expect("remove");
+    let r = index.refresh(&fx.lib).expect("refresh");
+    assert!(r.rescanned);
+    assert_eq!(indexed(&index), truth(&fx.lib));
+}
+
+#[test]
+fn a_ref_changed_without_the_journal_is_found_by_a_rescan() {
+    let fx = Fixture::new();
+    let one = append(&fx.lib, "usability", "one");
+    let two = append(&fx.lib, "transparency", "two");
+    let mut index = ProposalIndex::build(&fx.lib).expect("build");
+    // Plain git (as a fetch from a mirror would): proposal 2's log now ends where 1's does.
+    let one_tip = fx.git(&["rev-parse", &format!("refs/proposals/{one}/meta")]);
+    fx.git(&[
+        "update-ref",
+        &format!("refs/proposals/{two}/meta"),
+        one_tip.trim(),
+    ]);
+    assert!(index.refresh(&fx.lib).expect("refresh").changed.is_empty());
+    assert_eq!(index.rescan(&fx.lib).expect("rescan"), vec![two]);
+    assert_eq!(index.get(two).expect("2").title, "Add one");
+    fx.git(&["update-ref", "-d", &format!("refs/proposals/{two}/meta")]);
+    assert_eq!(index.rescan(&fx.lib).expect("rescan"), vec![two]);
+    assert!(index.get(two).is_none());
+}
+
+/// Checks every open proposal's result in `merges` against a full merge check.
+fn assert_agrees(lib: &Library, index: &ProposalIndex, merges: &MergeIndex) {
+    for s in index.iter().filter(|s| s.status == Status::Open) {
+        let full = match lib.mergeability(s.number).expect("mergeability") {
+            Mergeability::Clean => MergeState::Clean,
+            Mergeability::Conflict { .. } => MergeState::Conflict,
+            Mergeability::Closed => unreachable!("open"),
+        };
+        assert_eq!(
+            merges.state(s.number, &s.commit),
+            Some(full),
+            "proposal {}",
+            s.number
+        );
+    }
+}
+
+#[test]
+fn only_proposals_touching_what_main_changed_are_checked_again() {
+    let fx = Fixture::new();
+    let a = append(&fx.lib, "usability", "a");
+    let b = append(&fx.lib, "usability", "b");
+    let c = append(&fx.lib, "transparency", "c");
+    let d = append(&fx.lib, "risk-of-exclusion", "d");
+    let mut index = ProposalIndex::build(&fx.lib).expect("build");
+    let mut merges = MergeIndex::default();
+    assert_eq!(merges.fill(&fx.lib, &index, usize::MAX).expect("fill"), 4);
+    assert_agrees(&fx.lib, &index, &merges);
+    assert!(merges.state(a, &index.get(a).expect("a").commit) == Some(MergeState::Clean));
+
+    // Merging `a` changes usability only: b (same place) now conflicts; c and d keep
+    // their results without a check.
+    fx.approve_and_merge(a);
+    index.refresh(&fx.lib).expect("refresh");
+    let adv = merges.advance(&fx.lib).expect("advance");
+    assert_eq!(adv.changed_paths, 1);
+    assert_eq!((adv.kept, adv.dropped), (2, 2), "{adv:?}");
+    merges.retain_current(&index);
+    assert_eq!(
+        merges.fill(&fx.lib, &index, usize::MAX).expect("fill"),
+        1,
+        "only b"
+    );
+    assert_agrees(&fx.lib, &index, &merges);
+    assert_eq!(
+        merges.state(b, &index.get(b).expect("b").commit),
+        Some(MergeState::Conflict)
+    );
+
+    // Updating b (a new revision) needs a check of the new revision only.
+    let text = fx.main_text("usability");
+    fx.lib
+        .update(
+            b,
+            &contributor(),
+            &[(
+                SectionId::new("usability").expect("id"),
+                format!("{text}\nA new paragraph about b.\n"),
+            )],
+        )
+        .expect("update");
+    index.refresh(&fx.lib).expect("refresh");
+    merges.advance(&fx.lib).expect("advance");
+    merges.retain_current(&index);
+    assert_eq!(merges.fill(&fx.lib, &index, usize::MAX).expect("fill"), 1);
+    assert_agrees(&fx.lib, &index, &merges);
+    let _ = (c, d);
+}
+
+#[test]
+fn the_merge_index_agrees_with_full_checks_through_a_long_history() {
+    // A deterministic mix of proposals on few sections, merged in turn.
+    let fx = Fixture::new();
+    let sections = ["usability", "transparency", "risk-of-exclusion"];
+    let mut index = ProposalIndex::build(&fx.lib).expect("build");
+    let mut merges = MergeIndex::default();
+    for round in 0..12 {
+        let id = sections[round % sections.len()];
+        append(&fx.lib, id, &format!("round {round}"));
+        if round % 3 == 2 {
+            // Merge the oldest open proposal that merges cleanly.
+            index.refresh(&fx.lib).expect("refresh");
+            let n = index
+                .iter()
+                .find(|s| {
+                    s.status == Status::Open
+                        && matches!(fx.lib.mergeability(s.number), Ok(Mergeability::Clean))
+                })
+                .map(|s| s.number);
+            if let Some(n) = n {
+                fx.approve_and_merge(n);
+            }
+        }
+        index.refresh(&fx.lib).expect("refresh");
+        merges.advance(&fx.lib).expect("advance");
+        merges.retain_current(&index);
+        merges.fill(&fx.lib, &index, usize::MAX).expect("fill");
+        assert_agrees(&fx.lib, &index, &merges);
+    }
+    assert_eq!(indexed(&index), truth(&fx.lib));
+}
+
+#[test]
+fn proposal_numbers_stay_dense_when_found_by_bisection() {
+    let fx = Fixture::new();
+    for i in 1..=37u64 {
+        let n = append(&fx.lib, "usability", &format!("{i}"));
+        assert_eq!(n, i);
+    }
+    assert_eq!(
+        fx.lib.proposal_numbers().expect("numbers"),
+        (1..=37).collect::<Vec<_>>()
+    );
+}
