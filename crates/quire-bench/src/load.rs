@@ -114,6 +114,10 @@ pub struct Report {
     pub writes_skipped: Option<String>,
     pub writes_per_minute_flag: u32,
     pub total_seconds: f64,
+    /// `/proc/loadavg` before and after the run: the machine may be shared, and a busy
+    /// one lowers every figure (the reference's too).
+    pub load_average_before: String,
+    pub load_average_after: String,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -169,6 +173,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    let load_before = load_average();
     let started = Instant::now();
     let server = server::start(&quire, &data, &log)?;
     let result = measure(&args, &runtime, &server, &data, settings, &quire);
@@ -176,6 +181,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Ok(mut r) => {
             server.stop()?;
             r.total_seconds = started.elapsed().as_secs_f64();
+            r.load_average_before = load_before;
+            r.load_average_after = load_average();
             r
         }
         Err(e) => {
@@ -274,6 +281,8 @@ fn measure(
         writes_skipped,
         writes_per_minute_flag: server::WRITES_PER_MINUTE,
         total_seconds: 0.0,
+        load_average_before: String::new(),
+        load_average_after: String::new(),
     })
 }
 
@@ -384,6 +393,13 @@ async fn open_proposal(addr: SocketAddr, repo: &Path) -> anyhow::Result<u64> {
         "no open proposal among the newest 500 in {}",
         repo.display()
     )
+}
+
+/// The 1, 5 and 15 minute load averages from `/proc/loadavg` (empty if unreadable).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|t| t.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 fn ms(d: Duration) -> f64 {
@@ -499,5 +515,12 @@ pub fn table(r: &Report) -> String {
     }
     let _ = writeln!(o, "open proposal measured: #{}", r.proposal);
     let _ = writeln!(o, "total time: {:.1} s", r.total_seconds);
+    let _ = writeln!(
+        o,
+        "load average before / after: {} / {} (on {} cores)",
+        r.load_average_before,
+        r.load_average_after,
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
     o
 }
