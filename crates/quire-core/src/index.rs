@@ -58,6 +58,8 @@ pub struct ProposalSummary {
     pub approved: bool,
     /// True when a maintainer hid it from pages.
     pub hidden: bool,
+    /// How many of its comments are hidden (and not redacted).
+    pub hidden_comments: usize,
 }
 
 impl ProposalSummary {
@@ -78,6 +80,11 @@ impl ProposalSummary {
             comments: p.comments.len(),
             approved: p.is_approved(),
             hidden: p.hidden.is_some(),
+            hidden_comments: p
+                .comments
+                .iter()
+                .filter(|c| c.hidden.is_some() && c.redacted.is_none())
+                .count(),
         }
     }
 }
@@ -269,19 +276,47 @@ impl ProposalIndex {
         &'a self,
         filter: &'a ProposalFilter,
     ) -> Box<dyn Iterator<Item = &'a Arc<ProposalSummary>> + 'a> {
+        self.select(filter, true)
+    }
+
+    /// As [`ProposalIndex::newest_first`], lowest number first.
+    pub fn oldest_first<'a>(
+        &'a self,
+        filter: &'a ProposalFilter,
+    ) -> Box<dyn Iterator<Item = &'a Arc<ProposalSummary>> + 'a> {
+        self.select(filter, false)
+    }
+
+    fn select<'a>(
+        &'a self,
+        filter: &'a ProposalFilter,
+        newest: bool,
+    ) -> Box<dyn Iterator<Item = &'a Arc<ProposalSummary>> + 'a> {
         let status = filter.status;
         let keep = move |s: &&Arc<ProposalSummary>| status.is_none_or(|st| s.status == st);
-        match &filter.section {
-            Some(section) => Box::new(
-                self.by_section
-                    .get(section)
-                    .into_iter()
-                    .flat_map(|set| set.iter().rev())
-                    .filter_map(|n| self.entries.get(n).map(|e| &e.summary))
-                    .filter(keep),
-            ),
-            None => Box::new(self.entries.values().rev().map(|e| &e.summary).filter(keep)),
-        }
+        let numbers: Box<dyn Iterator<Item = u64> + 'a> = match &filter.section {
+            Some(section) => {
+                let set = self.by_section.get(section).into_iter().flatten().copied();
+                if newest {
+                    Box::new(
+                        self.by_section
+                            .get(section)
+                            .into_iter()
+                            .flat_map(|s| s.iter().rev())
+                            .copied(),
+                    )
+                } else {
+                    Box::new(set)
+                }
+            }
+            None if newest => Box::new(self.entries.keys().rev().copied()),
+            None => Box::new(self.entries.keys().copied()),
+        };
+        Box::new(
+            numbers
+                .filter_map(move |n| self.entries.get(&n).map(|e| &e.summary))
+                .filter(keep),
+        )
     }
 }
 

@@ -6,7 +6,10 @@
 //!
 //! **Architecture invariant:** no git or diff logic here. Handlers call `quire_core` on a
 //! blocking thread ([`AppState::with_lib`]) and never hold a `Library` across an `.await`.
-//! Each request opens the library afresh, so changes made by the CLI show at once.
+//! Each blocking thread keeps one open `Library`; it reads refs afresh on every call, so
+//! changes made by the CLI show at once. Lists come from the in-memory indexes of
+//! [`quire_core::index`], brought up to date from the change journal before each use
+//! ([`AppState::with_index`]).
 
 pub mod auth;
 pub mod error;
@@ -23,6 +26,7 @@ use std::time::Duration;
 
 use axum::Router;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use quire_core::index::{MergeIndex, ProposalIndex};
 use quire_core::Library;
 
 pub use error::AppError;
@@ -70,9 +74,33 @@ pub struct AppState {
 struct Inner {
     config: Config,
     library: PathBuf,
+    indexes: std::sync::Mutex<Indexes>,
     store: Store,
     writes: DefaultKeyedRateLimiter<i64>,
     auth_attempts: DefaultKeyedRateLimiter<String>,
+}
+
+/// The in-memory indexes a server keeps (see [`quire_core::index`]).
+#[derive(Debug, Default)]
+pub struct Indexes {
+    /// Every proposal's summary.
+    pub proposals: ProposalIndex,
+    /// Open proposals' mergeability against the current `main`.
+    pub merges: MergeIndex,
+}
+
+impl Indexes {
+    /// Follows the change journal: re-reads changed proposals, and when `main` moved,
+    /// keeps only the merge results that are still exact.
+    pub fn refresh(&mut self, lib: &Library) -> quire_core::Result<()> {
+        let r = self.proposals.refresh(lib)?;
+        // Reading `main` is cheap, and catches a `main` moved by a plain git push too.
+        let advance = self.merges.advance(lib)?;
+        if advance.dropped > 0 || !r.changed.is_empty() {
+            self.merges.retain_current(&self.proposals);
+        }
+        Ok(())
+    }
 }
 
 /// What first-run setup did, for the operator.
@@ -98,10 +126,21 @@ impl AppState {
             quire_bundled::init_library(&library, &founder)?;
             setup.created_library = true;
         }
-        let report = Library::open(&library)?.repair()?;
+        let lib = Library::open_no_repair(&library)?;
+        let report = lib.repair()?;
         if !report.is_clean() {
             tracing::warn!(?report, "completed interrupted writes in the library");
         }
+        let started = std::time::Instant::now();
+        let indexes = Indexes {
+            proposals: ProposalIndex::build(&lib)?,
+            merges: MergeIndex::default(),
+        };
+        tracing::info!(
+            proposals = indexes.proposals.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "indexed the proposals"
+        );
         let store = Store::open(&config.data_dir.join("accounts.sqlite3"))?;
         if store.user_count()? == 0 {
             let password = store::random_token()[..20].to_string();
@@ -120,6 +159,7 @@ impl AppState {
                 auth_attempts: RateLimiter::keyed(per_min(config.auth_attempts_per_minute)),
                 config,
                 library,
+                indexes: std::sync::Mutex::new(indexes),
                 store,
             }),
         };
@@ -141,19 +181,52 @@ impl AppState {
         &self.inner.library
     }
 
-    /// Runs `f` with a freshly opened library on a blocking thread.
+    /// Runs `f` with the library on a blocking thread. Each blocking thread keeps its
+    /// library open between calls (refs are read afresh by every call, and objects never
+    /// change meaning, so nothing it caches can be stale).
     pub async fn with_lib<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&Library) -> Result<T, AppError> + Send + 'static,
     {
         let path = self.inner.library.clone();
-        tokio::task::spawn_blocking(move || {
-            let lib = Library::open_no_repair(&path)?;
-            f(&lib)
+        tokio::task::spawn_blocking(move || with_thread_library(&path, f))
+            .await
+            .map_err(|e| AppError::internal(format!("worker failed: {e}")))?
+    }
+
+    /// As [`AppState::with_lib`], with the indexes brought up to date from the change
+    /// journal first. The indexes stay locked while `f` runs: keep it short.
+    pub async fn with_index<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Library, &mut Indexes) -> Result<T, AppError> + Send + 'static,
+    {
+        let state = self.clone();
+        self.with_lib(move |lib| {
+            let mut indexes = state.lock_indexes();
+            indexes.refresh(lib)?;
+            f(lib, &mut indexes)
         })
         .await
-        .map_err(|e| AppError::internal(format!("worker failed: {e}")))?
+    }
+
+    fn lock_indexes(&self) -> std::sync::MutexGuard<'_, Indexes> {
+        // A panic while holding the lock cannot leave the indexes inconsistent with git in
+        // a way a refresh would not mend: every entry is keyed by the object it was read
+        // from. So a poisoned lock is taken over, and the indexes rescanned.
+        match self.inner.indexes.lock() {
+            Ok(g) => g,
+            Err(poisoned) => {
+                let mut g = poisoned.into_inner();
+                g.merges = MergeIndex::default();
+                if let Ok(lib) = Library::open_no_repair(&self.inner.library) {
+                    let _ = g.proposals.rescan(&lib);
+                }
+                self.inner.indexes.clear_poison();
+                g
+            }
+        }
     }
 
     /// Runs `f` with the account store on a blocking thread.
@@ -185,6 +258,26 @@ impl AppState {
     }
 }
 
+thread_local! {
+    /// The library this blocking thread keeps open, with its path.
+    static LIBRARY: std::cell::RefCell<Option<(PathBuf, Library)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn with_thread_library<T>(
+    path: &Path,
+    f: impl FnOnce(&Library) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    LIBRARY.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.as_ref().is_none_or(|(p, _)| p != path) {
+            *slot = Some((path.to_path_buf(), Library::open_no_repair(path)?));
+        }
+        let (_, lib) = slot.as_ref().expect("just opened");
+        f(lib)
+    })
+}
+
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     routes::router(state)
@@ -199,12 +292,55 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
 /// As [`serve`], on a listener already bound (tests bind port 0).
 pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     let repairer = tokio::spawn(repair_periodically(state.clone()));
+    let indexer = tokio::spawn(maintain_indexes(state.clone()));
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await;
     repairer.abort();
+    indexer.abort();
     served
+}
+
+/// How often the server compares every proposal ref with its index, to catch ref
+/// changes made without the change journal (a `git push` or `git fetch` into the
+/// library). Quire's own writers, in any process, are followed at once.
+pub const RESCAN_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Open proposals checked for mergeability per round of the background checker, and
+/// the pause between rounds while some are left.
+const MERGE_CHECKS_PER_ROUND: usize = 64;
+const MERGE_ROUND_PAUSE: Duration = Duration::from_millis(200);
+
+/// Keeps the indexes warm: checks the mergeability of open proposals that have no result
+/// yet (pages say "checking" until then), and rescans the refs every [`RESCAN_INTERVAL`].
+async fn maintain_indexes(state: AppState) {
+    let mut last_rescan = tokio::time::Instant::now();
+    loop {
+        let rescan = last_rescan.elapsed() >= RESCAN_INTERVAL;
+        if rescan {
+            last_rescan = tokio::time::Instant::now();
+        }
+        let checked = state
+            .with_index(move |lib, ix| {
+                if rescan {
+                    ix.proposals.rescan(lib)?;
+                    ix.merges.advance(lib)?;
+                    ix.merges.retain_current(&ix.proposals);
+                }
+                Ok(ix.merges.fill(lib, &ix.proposals, MERGE_CHECKS_PER_ROUND)?)
+            })
+            .await;
+        let pause = match checked {
+            Ok(n) if n == MERGE_CHECKS_PER_ROUND => MERGE_ROUND_PAUSE / 10,
+            Ok(_) => MERGE_ROUND_PAUSE,
+            Err(e) => {
+                tracing::warn!(error = %e, "updating the indexes failed; trying again later");
+                Duration::from_secs(5)
+            }
+        };
+        tokio::time::sleep(pause).await;
+    }
 }
 
 /// How often the server completes writes that a crashed process cut short.

@@ -151,6 +151,8 @@ pub struct SectionPage {
     pub can_report: bool,
     pub comments: Vec<CommentView>,
     pub open_proposals: Vec<(u64, String)>,
+    /// How many open proposals there are in all (only the newest are listed).
+    pub open_total: usize,
     /// Show "thank you for reporting".
     pub reported: bool,
 }

@@ -268,6 +268,43 @@ async fn the_proposal_list_filters_by_status_section_and_mergeability() {
         let r = get(&t, &format!("/api/v1/proposals?{bad}"), None).await;
         api_error(&r, StatusCode::UNPROCESSABLE_ENTITY);
     }
+    // Pages, lowest number first.
+    let numbers = |v: serde_json::Value| -> Vec<u64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["number"].as_u64().unwrap())
+            .collect()
+    };
+    let r = get(&t, "/api/v1/proposals?per_page=4", None).await.json();
+    assert_eq!(numbers(r), vec![1, 2, 3, 4]);
+    let r = get(&t, "/api/v1/proposals?per_page=4&page=2", None)
+        .await
+        .json();
+    assert_eq!(numbers(r), (5..=total as u64).collect::<Vec<_>>());
+    let r = get(&t, "/api/v1/proposals?per_page=4&page=3", None)
+        .await
+        .json();
+    assert_eq!(r, json!([]));
+    let r = get(
+        &t,
+        "/api/v1/proposals?section=usability&per_page=1&page=2",
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(numbers(r), vec![3], "pages count matching proposals only");
+    for bad in [
+        "page=0",
+        "per_page=0",
+        "per_page=1001",
+        "page=x",
+        "per_page=-1",
+    ] {
+        let r = get(&t, &format!("/api/v1/proposals?{bad}"), None).await;
+        let msg = api_error(&r, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(msg.contains("page"), "{bad}: {msg}");
+    }
 }
 
 #[tokio::test]

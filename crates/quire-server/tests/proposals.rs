@@ -139,6 +139,74 @@ async fn the_list_shows_proposals_and_filters_them() {
 }
 
 #[tokio::test]
+async fn the_list_pages_fifty_at_a_time_and_shows_other_writers_at_once() {
+    let t = TestApp::new();
+    // The app is up (its index built); 52 proposals more come from another handle, as the
+    // CLI would write them: the list shows them on the next request.
+    t.get("/proposals", None)
+        .await
+        .assert_contains("6 proposals");
+    let who = t.contributor().user.identity();
+    for i in 0..52 {
+        t.propose_paragraph(
+            &who,
+            "usability",
+            &format!("Idea {i}"),
+            &format!("Idea {i}."),
+        );
+    }
+    let r = t.get("/proposals", None).await;
+    r.assert_status(StatusCode::OK)
+        .assert_contains("58 proposals, page 1 of 2")
+        .assert_contains("href=\"/proposals/58\"")
+        .assert_contains("href=\"/proposals/9\"")
+        .assert_contains("href=\"/proposals?page=2\" rel=\"next\">Older proposals");
+    assert!(
+        !r.body.contains("href=\"/proposals/8\""),
+        "only 50 on a page"
+    );
+    assert!(!r.body.contains("rel=\"prev\""));
+    let r = t.get("/proposals?page=2", None).await;
+    r.assert_status(StatusCode::OK)
+        .assert_contains("page 2 of 2")
+        .assert_contains("href=\"/proposals/8\"")
+        .assert_contains("href=\"/proposals/1\"")
+        .assert_contains("href=\"/proposals?page=1\" rel=\"prev\">Newer proposals");
+    assert!(!r.body.contains("href=\"/proposals/9\""));
+    // Filters travel with the page links; a page past the end is empty, not an error.
+    let r = t
+        .get("/proposals?section=usability&status=open", None)
+        .await;
+    r.assert_contains("54 proposals matching the filters, page 1 of 2")
+        .assert_contains("href=\"/proposals?section=usability&#38;status=open&#38;page=2\"");
+    t.get("/proposals?page=9", None)
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains("No proposals match");
+    for bad in [
+        "/proposals?page=0",
+        "/proposals?page=-1",
+        "/proposals?page=two",
+    ] {
+        t.get(bad, None)
+            .await
+            .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .assert_contains("page");
+    }
+    // A merge made elsewhere moves main: merge states follow.
+    let m = t.maintainer().user.identity();
+    t.approve_and_merge(58, &m);
+    let r = t.get("/proposals?status=merged", None).await;
+    r.assert_contains("1 proposal matching")
+        .assert_contains("href=\"/proposals/58\"");
+    let r = t
+        .get("/proposals?merge=needs_update&section=usability", None)
+        .await;
+    // Every other new idea adds a paragraph at the same place as 58 did: all conflict now.
+    r.assert_contains("51 proposals matching");
+}
+
+#[tokio::test]
 async fn hidden_proposals_show_only_to_maintainers() {
     let t = TestApp::new();
     let m = t.maintainer();

@@ -153,14 +153,18 @@ async fn proposals(
 ) -> Result<Response, AppError> {
     let base = base_url(&state, &headers, &uri);
     let body = state
-        .with_lib(move |lib| {
-            let mut list: Vec<_> = lib
-                .proposals(&ProposalFilter::default())?
-                .into_iter()
-                .filter(|p| p.hidden.is_none())
+        .with_index(move |lib, ix| {
+            let newest: Vec<u64> = ix
+                .proposals
+                .newest_first(&ProposalFilter::default())
+                .filter(|p| !p.hidden)
+                .take(PROPOSALS_IN_FEED)
+                .map(|p| p.number)
                 .collect();
-            list.sort_by_key(|p| std::cmp::Reverse(p.number));
-            list.truncate(PROPOSALS_IN_FEED);
+            let list = newest
+                .into_iter()
+                .map(|n| lib.proposal(n))
+                .collect::<Result<Vec<_>, _>>()?;
             let updated = match list.iter().map(|p| p.updated.as_str()).max() {
                 Some(t) => t.to_string(),
                 None => main_time(lib)?,

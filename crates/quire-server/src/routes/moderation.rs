@@ -306,7 +306,7 @@ struct ModerationPage {
 }
 
 /// Every proposal and comment currently hidden, for "show again".
-fn hidden_items(lib: &Library) -> Result<Vec<HiddenItem>, AppError> {
+fn hidden_items(lib: &Library, ix: &crate::Indexes) -> Result<Vec<HiddenItem>, AppError> {
     let mut out = Vec::new();
     let entry = |item: Item, title: Option<String>, h: &quire_core::Moderation| HiddenItem {
         kind: item.kind().to_string(),
@@ -318,7 +318,15 @@ fn hidden_items(lib: &Library) -> Result<Vec<HiddenItem>, AppError> {
         reason: h.reason.clone(),
         by: h.by.name.clone(),
     };
-    for p in lib.proposals(&quire_core::ProposalFilter::default())? {
+    // Only proposals the index says hide something are read in full.
+    let hiding: Vec<u64> = ix
+        .proposals
+        .iter()
+        .filter(|s| s.hidden || s.hidden_comments > 0)
+        .map(|s| s.number)
+        .collect();
+    for n in hiding {
+        let p = lib.proposal(n)?;
         if let Some(h) = &p.hidden {
             out.push(entry(Item::Proposal(p.number), Some(p.title.clone()), h));
         }
@@ -355,7 +363,7 @@ async fn queue(State(state): State<AppState>, viewer: Viewer) -> Result<Response
     }
     let items: Vec<Item> = groups.iter().map(|(i, _)| i.clone()).collect();
     let (loaded, hidden) = state
-        .with_lib(move |lib| {
+        .with_index(move |lib, ix| {
             let mut loaded = Vec::with_capacity(items.len());
             for item in &items {
                 loaded.push(match item.load(lib) {
@@ -365,7 +373,7 @@ async fn queue(State(state): State<AppState>, viewer: Viewer) -> Result<Response
                     Err(e) => return Err(e),
                 });
             }
-            Ok((loaded, hidden_items(lib)?))
+            Ok((loaded, hidden_items(lib, ix)?))
         })
         .await?;
     let authors: Vec<Option<quire_core::Identity>> = loaded

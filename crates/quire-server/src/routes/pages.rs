@@ -55,7 +55,7 @@ async fn contents(
     edition: Option<String>,
 ) -> Result<Response, AppError> {
     let page_data = state
-        .with_lib(move |lib| {
+        .with_index(move |lib, ix| {
             let (at, prefix, note) = match &edition {
                 Some(slug) => {
                     let e = lib.edition(slug)?;
@@ -70,14 +70,20 @@ async fn contents(
             };
             let manifest = lib.manifest(&at)?;
             let sections = lib.sections(&at)?;
-            let open = if edition.is_none() {
-                lib.proposals(&quire_core::ProposalFilter {
+            // Open, shown proposals per section, from the index.
+            let mut open: std::collections::HashMap<quire_core::SectionId, usize> =
+                std::collections::HashMap::new();
+            if edition.is_none() {
+                let filter = quire_core::ProposalFilter {
                     status: Some(quire_core::Status::Open),
                     section: None,
-                })?
-            } else {
-                Vec::new()
-            };
+                };
+                for p in ix.proposals.newest_first(&filter).filter(|p| !p.hidden) {
+                    for s in &p.sections {
+                        *open.entry(s.clone()).or_default() += 1;
+                    }
+                }
+            }
             let mut parts = Vec::new();
             let mut start = 1;
             for part in &manifest.parts {
@@ -87,10 +93,7 @@ async fn contents(
                     .map(|s| ContentsEntry {
                         href: format!("{prefix}{}", s.id),
                         title: s.title.clone(),
-                        open_proposals: open
-                            .iter()
-                            .filter(|p| p.hidden.is_none() && p.sections.contains(&s.id))
-                            .count(),
+                        open_proposals: open.get(&s.id).copied().unwrap_or(0),
                     })
                     .collect();
                 let n = entries.len();
@@ -138,6 +141,9 @@ async fn section_edition(
     section(state, viewer, id, Some(slug), false).await
 }
 
+/// Open proposals listed on a section page; the rest are a link away.
+const OPEN_PROPOSALS_SHOWN: usize = 20;
+
 async fn section(
     state: AppState,
     viewer: Viewer,
@@ -147,7 +153,7 @@ async fn section(
 ) -> Result<Response, AppError> {
     let is_draft = edition.is_none();
     let data = state
-        .with_lib(move |lib| {
+        .with_index(move |lib, ix| {
             let (at, contents_href) = match &edition {
                 Some(slug) => {
                     let e = lib.edition(slug)?;
@@ -164,15 +170,16 @@ async fn section(
                 .map(|p| p.title.clone())
                 .unwrap_or_default();
             let (comments, open) = if edition.is_none() {
-                let open = lib
-                    .proposals(&quire_core::ProposalFilter {
-                        status: Some(quire_core::Status::Open),
-                        section: Some(s.id.clone()),
-                    })?
-                    .into_iter()
-                    .filter(|p| p.hidden.is_none())
-                    .map(|p| (p.number, p.title))
-                    .collect();
+                let filter = quire_core::ProposalFilter {
+                    status: Some(quire_core::Status::Open),
+                    section: Some(s.id.clone()),
+                };
+                let open = ix
+                    .proposals
+                    .newest_first(&filter)
+                    .filter(|p| !p.hidden)
+                    .map(|p| (p.number, p.title.clone()))
+                    .collect::<Vec<_>>();
                 (lib.section_comments(&id)?, open)
             } else {
                 (Vec::new(), Vec::new())
@@ -194,7 +201,11 @@ async fn section(
         signed_in: viewer.user.is_some(),
         can_report: viewer.user.is_some(),
         comments: comments.iter().map(CommentView::of).collect(),
-        open_proposals,
+        open_total: open_proposals.len(),
+        open_proposals: open_proposals
+            .into_iter()
+            .take(OPEN_PROPOSALS_SHOWN)
+            .collect(),
         reported,
     }))
 }

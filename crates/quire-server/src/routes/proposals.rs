@@ -269,49 +269,28 @@ async fn list(
             ))
         }
     };
+    let page_number: usize = match first(&pairs, "page") {
+        "" => 1,
+        p => p
+            .parse()
+            .ok()
+            .filter(|&n| n >= 1)
+            .ok_or_else(|| AppError::BadRequest("the page must be a number from 1".into()))?,
+    };
     let maintainer = viewer.is_maintainer();
     let filter = ProposalFilter {
         status,
         section: section.clone(),
     };
-    let (rows, sections) = state
-        .with_lib(move |lib| {
+    let (listing, sections) = state
+        .with_index(move |lib, ix| {
             let sections = lib.sections("main")?;
             let titles: HashMap<String, String> = sections
                 .iter()
                 .map(|s| (s.id.to_string(), s.title.clone()))
                 .collect();
-            let mut rows = Vec::new();
-            for p in lib.proposals(&filter)?.into_iter().rev() {
-                if p.hidden.is_some() && !maintainer {
-                    continue;
-                }
-                let clean = if p.status == Status::Open {
-                    Some(matches!(lib.mergeability_of(&p)?, Mergeability::Clean))
-                } else {
-                    None
-                };
-                if merge.is_some() && clean != merge {
-                    continue;
-                }
-                rows.push(ProposalRow {
-                    number: p.number,
-                    title: p.title.clone(),
-                    author: p.author.name.clone(),
-                    sections: p
-                        .sections
-                        .iter()
-                        .map(|s| SectionRef {
-                            id: s.to_string(),
-                            title: section_title(&titles, s.as_str()),
-                        })
-                        .collect(),
-                    status: p.status.as_str(),
-                    merge: clean.map(|c| if c { "can merge" } else { "needs update" }),
-                    hidden: p.hidden.is_some(),
-                });
-            }
-            Ok((rows, sections))
+            let listing = list_page(lib, ix, &filter, maintainer, merge, page_number, &titles)?;
+            Ok((listing, sections))
         })
         .await?;
     let current_section = section.map(|s| s.to_string()).unwrap_or_default();
@@ -350,8 +329,124 @@ async fn list(
         .map(|(v, l)| Choice::new(v, l, merge_now))
         .collect(),
         filtered: status.is_some() || !current_section.is_empty() || merge.is_some(),
-        rows,
+        total: listing.total,
+        unchecked: listing.unchecked,
+        page: page_number,
+        pages: listing.total.div_ceil(PAGE_SIZE).max(1),
+        newer: (page_number > 1).then(|| page_link(&pairs, page_number - 1)),
+        older: (page_number * PAGE_SIZE < listing.total)
+            .then(|| page_link(&pairs, page_number + 1)),
+        rows: listing.rows,
     }))
+}
+
+/// Proposals per page of the list.
+pub const PAGE_SIZE: usize = 50;
+
+/// Open proposals whose merge state a filtered list checks in one request before it
+/// reports the rest as still being checked (the server checks them in the background).
+const CHECKS_PER_REQUEST: usize = 200;
+
+struct Listing {
+    rows: Vec<ProposalRow>,
+    total: usize,
+    /// Open proposals left out of a merge-state filter because they are not checked yet.
+    unchecked: usize,
+}
+
+/// One page of the proposals list, newest first, from the index.
+fn list_page(
+    lib: &quire_core::Library,
+    ix: &mut crate::Indexes,
+    filter: &ProposalFilter,
+    maintainer: bool,
+    merge: Option<bool>,
+    page: usize,
+    titles: &HashMap<String, String>,
+) -> Result<Listing, AppError> {
+    use quire_core::index::MergeState;
+    let crate::Indexes { proposals, merges } = ix;
+    let mut budget = CHECKS_PER_REQUEST;
+    let mut unchecked = 0;
+    let mut matching = Vec::new();
+    for s in proposals
+        .newest_first(filter)
+        .filter(|s| maintainer || !s.hidden)
+    {
+        if let Some(want) = merge {
+            if s.status != Status::Open {
+                continue;
+            }
+            let known = match merges.state(s.number, &s.commit) {
+                Some(k) => Some(k),
+                None if budget > 0 => {
+                    budget -= 1;
+                    Some(merges.check(lib, s.number, &s.commit, &s.base)?)
+                }
+                None => None,
+            };
+            match known {
+                Some(k) if (k == MergeState::Clean) == want => {}
+                Some(_) => continue,
+                None => {
+                    unchecked += 1;
+                    continue;
+                }
+            }
+        }
+        matching.push(s.clone());
+    }
+    let total = matching.len();
+    let mut rows = Vec::new();
+    for s in matching.iter().skip((page - 1) * PAGE_SIZE).take(PAGE_SIZE) {
+        let merge = if s.status == Status::Open {
+            let state = match merges.state(s.number, &s.commit) {
+                Some(k) => k,
+                None => merges.check(lib, s.number, &s.commit, &s.base)?,
+            };
+            Some(match state {
+                MergeState::Clean => "can merge",
+                MergeState::Conflict => "needs update",
+            })
+        } else {
+            None
+        };
+        rows.push(ProposalRow {
+            number: s.number,
+            title: s.title.clone(),
+            author: s.author.name.clone(),
+            sections: s
+                .sections
+                .iter()
+                .map(|id| SectionRef {
+                    id: id.to_string(),
+                    title: section_title(titles, id.as_str()),
+                })
+                .collect(),
+            status: s.status.as_str(),
+            merge,
+            hidden: s.hidden,
+        });
+    }
+    Ok(Listing {
+        rows,
+        total,
+        unchecked,
+    })
+}
+
+/// The list's URL with the same filters and another page.
+fn page_link(pairs: &[(String, String)], page: usize) -> String {
+    let mut q: Vec<(&str, String)> = pairs
+        .iter()
+        .filter(|(k, _)| k != "page")
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    q.push(("page", page.to_string()));
+    format!(
+        "/proposals?{}",
+        serde_urlencoded::to_string(&q).unwrap_or_default()
+    )
 }
 
 // ---------------------------------------------------------------------------------------

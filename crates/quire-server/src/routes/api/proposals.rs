@@ -94,7 +94,18 @@ struct ListQuery {
     section: Option<String>,
     #[serde(default)]
     merge: Option<MergeFilter>,
+    /// 1-based page of the list, newest first.
+    #[serde(default)]
+    page: Option<usize>,
+    /// Proposals per page (default 100, at most 1000).
+    #[serde(default)]
+    per_page: Option<usize>,
 }
+
+/// Proposals per page of `GET /proposals` unless `per_page` says otherwise.
+const DEFAULT_PER_PAGE: usize = 100;
+/// The most `per_page` may ask for.
+const MAX_PER_PAGE: usize = 1000;
 
 /// One proposal in a list.
 #[derive(Debug, Serialize)]
@@ -136,14 +147,43 @@ async fn list(
         .filter(|s| !s.is_empty())
         .map(SectionId::new)
         .transpose()?;
+    let page = q.page.unwrap_or(1);
+    let per_page = q.per_page.unwrap_or(DEFAULT_PER_PAGE);
+    if page == 0 {
+        return Err(AppError::BadRequest("page must be 1 or more".into()).into());
+    }
+    if per_page == 0 || per_page > MAX_PER_PAGE {
+        return Err(
+            AppError::BadRequest(format!("per_page must be from 1 to {MAX_PER_PAGE}")).into(),
+        );
+    }
     let out = state
-        .with_lib(move |lib| {
+        .with_index(move |lib, ix| {
+            use quire_core::index::MergeState;
+            let crate::Indexes { proposals, merges } = ix;
+            let filter = ProposalFilter { status, section };
             let mut out = Vec::new();
-            for p in lib.proposals(&ProposalFilter { status, section })? {
-                if p.hidden.is_some() && !sees {
+            let mut skip = (page - 1) * per_page;
+            for s in proposals.oldest_first(&filter) {
+                if out.len() == per_page {
+                    break;
+                }
+                if s.hidden && !sees {
                     continue;
                 }
-                let m = lib.mergeability_of(&p)?;
+                let m = if s.status != Status::Open {
+                    Mergeability::Closed
+                } else {
+                    let k = match merges.state(s.number, &s.commit) {
+                        Some(k) => k,
+                        None => merges.check(lib, s.number, &s.commit, &s.base)?,
+                    };
+                    match k {
+                        MergeState::Clean => Mergeability::Clean,
+                        // The conflict report is worked out only for conflicting ones.
+                        MergeState::Conflict => lib.mergeability(s.number)?,
+                    }
+                };
                 let keep = match q.merge {
                     None => true,
                     Some(MergeFilter::Clean) => m == Mergeability::Clean,
@@ -152,18 +192,22 @@ async fn list(
                 if !keep {
                     continue;
                 }
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
                 out.push(ProposalSummary {
-                    number: p.number,
-                    revision: p.latest().number,
-                    approved: p.is_approved(),
-                    comments: p.comments.len(),
-                    hidden: p.hidden.is_some(),
-                    title: p.title,
-                    author: p.author,
-                    status: p.status,
-                    sections: p.sections,
-                    created: p.created,
-                    updated: p.updated,
+                    number: s.number,
+                    revision: s.revision,
+                    approved: s.approved,
+                    comments: s.comments,
+                    hidden: s.hidden,
+                    title: s.title.clone(),
+                    author: s.author.clone(),
+                    status: s.status,
+                    sections: s.sections.clone(),
+                    created: s.created.clone(),
+                    updated: s.updated.clone(),
                     mergeability: m,
                 });
             }

@@ -92,6 +92,15 @@ pub struct ProposalsPage {
     pub merge_choices: Vec<Choice>,
     pub filtered: bool,
     pub rows: Vec<ProposalRow>,
+    /// Proposals matching the filters, on every page.
+    pub total: usize,
+    /// Open proposals whose merge state is not known yet (left out of a merge filter).
+    pub unchecked: usize,
+    pub page: usize,
+    pub pages: usize,
+    /// Links to the neighbouring pages, if any.
+    pub newer: Option<String>,
+    pub older: Option<String>,
 }
 
 /// A rendered section: its title and an HTML fragment.
