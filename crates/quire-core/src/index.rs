@@ -98,11 +98,24 @@ struct Entry {
 
 /// Where a reader of the change journal stands.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Cursor {
+pub(crate) struct JournalCursor {
     /// Identity of the journal file (inode), 0 if unknown.
-    file: u64,
+    pub(crate) file: u64,
     /// Bytes read so far (always at a line end).
-    offset: u64,
+    pub(crate) offset: u64,
+}
+
+type Cursor = JournalCursor;
+
+/// The journal's position now (for a reader starting from here).
+pub(crate) fn journal_position(dir: &Path) -> JournalCursor {
+    journal_end(dir)
+}
+
+/// Reads the journal lines after `cursor` and advances it; `None` if lines may have been
+/// lost (then the caller must look at everything).
+pub(crate) fn read_journal_at(dir: &Path, cursor: &mut JournalCursor) -> Option<String> {
+    read_journal(dir, cursor)
 }
 
 /// What one [`ProposalIndex::refresh`] did.

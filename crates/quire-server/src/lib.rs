@@ -127,7 +127,7 @@ impl AppState {
             setup.created_library = true;
         }
         let lib = Library::open_no_repair(&library)?;
-        let report = lib.repair()?;
+        let report = lib.repair_recent()?;
         if !report.is_clean() {
             tracing::warn!(?report, "completed interrupted writes in the library");
         }
@@ -356,7 +356,7 @@ async fn repair_periodically(state: AppState) {
     tick.tick().await;
     loop {
         tick.tick().await;
-        match state.with_lib(|lib| Ok(lib.repair()?)).await {
+        match state.with_lib(|lib| Ok(lib.repair_recent()?)).await {
             Ok(report) if !report.is_clean() => {
                 tracing::warn!(?report, "completed writes that a crash cut short");
             }

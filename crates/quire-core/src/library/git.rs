@@ -80,6 +80,10 @@ pub(crate) fn cas(
     log: &str,
 ) -> Result<Cas> {
     let expected = old.unwrap_or(Oid::ZERO_SHA1);
+    // Before: so that a process killed between this update and its follow-ups (a
+    // revision's ref after its event) leaves a line for the repair pass. After: so that a
+    // reader that read the "before" line too early sees the change on its next read.
+    journal_append(repo, name, new);
     match repo.reference_matching(name, new, true, expected, log) {
         Ok(_) => {
             journal_append(repo, name, new);
@@ -96,8 +100,8 @@ pub(crate) fn cas(
     }
 }
 
-/// The change journal in the git directory: one line `<ref> <new id>` per ref update made
-/// by Quire, appended after the update. A hint for in-memory indexes (see
+/// The change journal in the git directory: lines `<ref> <new id>` for each ref update
+/// made by Quire, appended just before the update and again just after it succeeds. A hint for in-memory indexes (see
 /// [`crate::index`]), never the record: refs are the truth, and a reader that finds the
 /// journal missing, shorter than before or replaced rescans the refs.
 pub(crate) const JOURNAL: &str = "quire-journal";

@@ -98,10 +98,10 @@ impl Library {
     }
 
     /// Opens an existing library (bare or not) and completes any write that a crash
-    /// interrupted (see [`Library::repair`]).
+    /// interrupted since the last pass (see [`Library::repair_recent`]).
     pub fn open(path: &Path) -> Result<Library> {
         let lib = Library::open_no_repair(path)?;
-        lib.repair()?;
+        lib.repair_recent()?;
         Ok(lib)
     }
 

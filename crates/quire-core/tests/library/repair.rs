@@ -287,3 +287,43 @@ fn a_write_to_a_proposal_whose_merge_was_cut_short_sees_it_merged() {
     assert!(matches!(err, Error::NotOpen { .. }), "{err:?}");
     fx.assert_fsck_clean();
 }
+
+#[test]
+fn the_recent_pass_looks_only_at_what_changed_since_its_last_run() {
+    let fx = Fixture::new();
+    let one = fx.propose_sample("01");
+    // The first pass has no place kept: it looks at everything, then keeps its place.
+    let lib = Library::open_no_repair(&fx.path).expect("open");
+    assert!(lib.repair_recent().expect("pass").is_clean());
+    assert!(fx.path.join("quire-repair").exists());
+
+    // A revision whose ref a crash cut off, after the last pass: found by the journal.
+    let six = fx.propose_sample("06");
+    let rev = six.latest().commit.0.clone();
+    fx.git(&["update-ref", "-d", "refs/proposals/2/1"]);
+    let report = lib.repair_recent().expect("pass");
+    assert_eq!((report.revision_refs, report.merged_events), (1, 0));
+    assert_eq!(rev_parse(&fx, "refs/proposals/2/1"), Some(rev));
+
+    // A merge whose event a crash cut off: found by walking the commits new on main.
+    fx.approve(one.number);
+    let before = rev_parse(&fx, "refs/proposals/1/meta").expect("meta");
+    fx.lib.merge(1, &maintainer()).expect("merge");
+    fx.git(&["update-ref", "refs/proposals/1/meta", &before]);
+    let report = lib.repair_recent().expect("pass");
+    assert_eq!((report.revision_refs, report.merged_events), (0, 1));
+    assert_eq!(lib.proposal(1).expect("p").status, Status::Merged);
+    assert!(lib.repair_recent().expect("pass").is_clean());
+
+    // Its limit: a gap made behind its back with plain git, before its place, is left to
+    // the full pass (`quire repair`).
+    fx.git(&["update-ref", "-d", "refs/proposals/1/1"]);
+    assert!(lib.repair_recent().expect("pass").is_clean());
+    assert_eq!(lib.repair().expect("full pass").revision_refs, 1);
+
+    // Without its place (the file removed) it looks at everything again.
+    fx.git(&["update-ref", "-d", "refs/proposals/2/1"]);
+    std::fs::remove_file(fx.path.join("quire-repair")).expect("remove");
+    assert_eq!(lib.repair_recent().expect("pass").revision_refs, 1);
+    fx.assert_fsck_clean();
+}
