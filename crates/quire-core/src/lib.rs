@@ -43,3 +43,11 @@ pub use manifest::Manifest;
 pub use model::*;
 pub use proposal_file::ProposalFile;
 pub use quire_prose as prose;
+
+/// The git object id the bytes would have as a blob (`git hash-object`): a key for
+/// caches of values computed from text, which can never go stale.
+pub fn blob_id(bytes: &[u8]) -> String {
+    git2::Oid::hash_object(git2::ObjectType::Blob, bytes)
+        .map(|o| o.to_string())
+        .unwrap_or_default()
+}
