@@ -57,3 +57,84 @@ fn export_format_pdf_writes_the_print_edition() {
         .code(3);
     assert!(!env.path("out/none.pdf").exists());
 }
+
+/// Pages of a PDF (pdftotext splits them with form feeds) that begin with one of `titles`.
+fn section_starts(text: &str, titles: &[String]) -> Vec<String> {
+    let squash = |s: &str| s.split_whitespace().collect::<String>();
+    text.split('\u{c}')
+        .filter_map(|page| {
+            let head: String = page
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .take(2)
+                .collect();
+            let head = squash(&head);
+            titles
+                .iter()
+                .find(|t| head.starts_with(&squash(t)))
+                .cloned()
+        })
+        .collect()
+}
+
+#[test]
+fn two_editions_export_as_sites_and_print_editions_with_every_section() {
+    let env = Env::new();
+    env.quire(["init"]).ok();
+    env.quire(["review", "1", "--approve"]).ok();
+    env.quire(["merge", "1"]).ok();
+    env.quire(["publish", "spring-2027", "--title", "Spring 2027"])
+        .ok();
+    env.quire(["review", "6", "--approve"]).ok();
+    env.quire(["merge", "6"]).ok();
+    env.quire(["publish", "autumn-2027", "--title", "Autumn 2027"])
+        .ok();
+    let proposal_title = |n: &str| {
+        env.quire(["proposal", n, "--json"]).ok().json()["proposal"]["title"]
+            .as_str()
+            .expect("title")
+            .to_string()
+    };
+    let (first, sixth) = (proposal_title("1"), proposal_title("6"));
+
+    for (edition, merged, not_merged) in [
+        ("spring-2027", &first, &sixth),
+        ("autumn-2027", &sixth, &first),
+    ] {
+        let titles: Vec<String> = env
+            .quire(["sections", "--at", edition, "--json"])
+            .ok()
+            .json()
+            .as_array()
+            .expect("sections")
+            .iter()
+            .map(|s| s["title"].as_str().expect("title").to_string())
+            .collect();
+        assert_eq!(titles.len(), 26);
+
+        env.quire(["export", edition])
+            .arg_path("--out", &env.path(&format!("site-{edition}")))
+            .ok();
+        assert!(env.path(&format!("site-{edition}/changes.html")).exists());
+
+        let file = env.path(&format!("{edition}.pdf"));
+        env.quire(["export", edition, "--format", "pdf"])
+            .arg_path("--out", &file)
+            .ok();
+        let text = pdf_text(&file);
+        // Every section starts a page, once, in reading order.
+        assert_eq!(section_starts(&text, &titles), titles, "{edition}");
+        // The changelog at the end credits this edition's merge only.
+        let changelog = text
+            .rsplit_once("Changes in this edition")
+            .map(|(_, tail)| tail.split_whitespace().collect::<Vec<_>>().join(" "))
+            .expect("a changelog");
+        let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(changelog.contains(&words(merged)), "{edition}: {changelog}");
+        assert!(
+            !changelog.contains(&words(not_merged)),
+            "{edition}: {changelog}"
+        );
+    }
+}
