@@ -4,7 +4,10 @@
 //!
 //! Run with `cargo bench -p quire-core --bench core` (a filter after `--` picks some, e.g.
 //! `cargo bench -p quire-core --bench core -- p2_propose`). Every bench writes only inside
-//! its own temporary directory.
+//! its own temporary directory, made under `$TMPDIR` (default `/tmp`). The writing benches
+//! (propose, comment, P2) spend much of their time creating loose objects and ref files, so
+//! they depend on the file system: run them once more with `TMPDIR=/dev/shm` (tmpfs) to see
+//! Quire's own cost without the disk's.
 
 #![allow(clippy::unwrap_used)]
 
