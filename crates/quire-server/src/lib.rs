@@ -127,12 +127,8 @@ impl AppState {
             setup.created_library = true;
         }
         let lib = Library::open_no_repair(&library)?;
-        let report = lib.repair_recent()?;
-        if !report.is_clean() {
-            tracing::warn!(?report, "completed interrupted writes in the library");
-        }
         let started = std::time::Instant::now();
-        let indexes = Indexes {
+        let mut indexes = Indexes {
             proposals: ProposalIndex::build(&lib)?,
             merges: MergeIndex::default(),
         };
@@ -141,6 +137,11 @@ impl AppState {
             ms = started.elapsed().as_millis() as u64,
             "indexed the proposals"
         );
+        let report = lib.repair_recent_with(Some(&indexes.proposals))?;
+        if !report.is_clean() {
+            tracing::warn!(?report, "completed interrupted writes in the library");
+            indexes.proposals.refresh(&lib)?;
+        }
         let store = Store::open(&config.data_dir.join("accounts.sqlite3"))?;
         if store.user_count()? == 0 {
             let password = store::random_token()[..20].to_string();
@@ -309,8 +310,10 @@ pub const RESCAN_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Open proposals checked for mergeability per round of the background checker, and
 /// the pause between rounds while some are left.
-const MERGE_CHECKS_PER_ROUND: usize = 64;
-const MERGE_ROUND_PAUSE: Duration = Duration::from_millis(200);
+/// (About a sixth of one core while a backlog lasts, so a large library's first checks
+/// never crowd out the requests.)
+const MERGE_CHECKS_PER_ROUND: usize = 32;
+const MERGE_ROUND_PAUSE: Duration = Duration::from_millis(100);
 
 /// Keeps the indexes warm: checks the mergeability of open proposals that have no result
 /// yet (pages say "checking" until then), and rescans the refs every [`RESCAN_INTERVAL`].
@@ -332,7 +335,6 @@ async fn maintain_indexes(state: AppState) {
             })
             .await;
         let pause = match checked {
-            Ok(n) if n == MERGE_CHECKS_PER_ROUND => MERGE_ROUND_PAUSE / 10,
             Ok(_) => MERGE_ROUND_PAUSE,
             Err(e) => {
                 tracing::warn!(error = %e, "updating the indexes failed; trying again later");

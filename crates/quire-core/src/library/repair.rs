@@ -128,6 +128,16 @@ impl Library {
     /// Crash gaps it cannot see (a process killed between a ref update and its journal
     /// line, microseconds apart) are left to [`Library::repair`] (`quire repair`).
     pub fn repair_recent(&self) -> Result<RepairReport> {
+        self.repair_recent_with(None)
+    }
+
+    /// As [`Library::repair_recent`]; when it has no place kept, the summaries of `index`
+    /// (built from the same refs just before) stand in for reading every proposal again:
+    /// each latest revision's ref is checked by a ref lookup.
+    pub fn repair_recent_with(
+        &self,
+        index: Option<&crate::index::ProposalIndex>,
+    ) -> Result<RepairReport> {
         let mut report = RepairReport {
             // Everything but the (many) proposal folders; a stale lock there is removed by
             // the next writer of that ref, and by the full pass.
@@ -162,10 +172,27 @@ impl Library {
                 ns
             }
             None => {
-                // No usable position: every proposal's latest revision ref, checked by
-                // ref lookups only (the full pass also reads every state).
+                // No usable position: look at every proposal.
                 cursor = crate::index::journal_position(self.git_dir());
-                self.proposal_numbers()?
+                match index {
+                    Some(index) => {
+                        for s in index.iter() {
+                            let name = revision_ref(s.number, s.revision);
+                            if git::ref_target(&self.repo, &name)?.is_none()
+                                && !git::is_locked(&self.repo, &name)
+                            {
+                                self.ensure_revision_ref(
+                                    s.number,
+                                    s.revision,
+                                    id_to_oid(&s.commit)?,
+                                )?;
+                                report.revision_refs += 1;
+                            }
+                        }
+                        Vec::new()
+                    }
+                    None => self.proposal_numbers()?,
+                }
             }
         };
         for n in touched {

@@ -327,3 +327,18 @@ fn the_recent_pass_looks_only_at_what_changed_since_its_last_run() {
     assert_eq!(lib.repair_recent().expect("pass").revision_refs, 1);
     fx.assert_fsck_clean();
 }
+
+#[test]
+fn without_its_place_the_recent_pass_can_lean_on_a_fresh_index() {
+    let fx = Fixture::new();
+    fx.propose_sample("01");
+    fx.propose_sample("06");
+    fx.git(&["update-ref", "-d", "refs/proposals/2/1"]);
+    let _ = std::fs::remove_file(fx.path.join("quire-repair"));
+    let lib = Library::open_no_repair(&fx.path).expect("open");
+    let index = quire_core::index::ProposalIndex::build(&lib).expect("index");
+    let report = lib.repair_recent_with(Some(&index)).expect("pass");
+    assert_eq!((report.revision_refs, report.merged_events), (1, 0));
+    assert!(rev_parse(&fx, "refs/proposals/2/1").is_some());
+    assert!(lib.repair_recent().expect("pass").is_clean());
+}

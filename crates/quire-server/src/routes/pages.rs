@@ -174,15 +174,17 @@ async fn section(
                     status: Some(quire_core::Status::Open),
                     section: Some(s.id.clone()),
                 };
-                let open = ix
-                    .proposals
-                    .newest_first(&filter)
-                    .filter(|p| !p.hidden)
+                let mut shown = ix.proposals.newest_first(&filter).filter(|p| !p.hidden);
+                let open: Vec<(u64, String)> = shown
+                    .by_ref()
+                    .take(OPEN_PROPOSALS_SHOWN)
                     .map(|p| (p.number, p.title.clone()))
-                    .collect::<Vec<_>>();
+                    .collect();
+                let total = open.len() + shown.count();
+                let open = (open, total);
                 (lib.section_comments(&id)?, open)
             } else {
-                (Vec::new(), Vec::new())
+                (Vec::new(), (Vec::new(), 0))
             };
             Ok((s, manifest.title, part_title, contents_href, comments, open))
         })
@@ -201,11 +203,8 @@ async fn section(
         signed_in: viewer.user.is_some(),
         can_report: viewer.user.is_some(),
         comments: comments.iter().map(CommentView::of).collect(),
-        open_total: open_proposals.len(),
-        open_proposals: open_proposals
-            .into_iter()
-            .take(OPEN_PROPOSALS_SHOWN)
-            .collect(),
+        open_total: open_proposals.1,
+        open_proposals: open_proposals.0,
         reported,
     }))
 }
