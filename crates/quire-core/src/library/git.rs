@@ -109,7 +109,7 @@ pub(crate) const JOURNAL: &str = "quire-journal";
 /// Appends one line to the [`JOURNAL`]. A line is one `write` in append mode, so lines
 /// from concurrent writers do not interleave. Failure to write it loses only a hint, so it
 /// is ignored. When the journal passes 4 MiB it is renamed away first, so it stays small.
-fn journal_append(repo: &Repository, name: &str, new: Oid) {
+pub(crate) fn journal_append(repo: &Repository, name: &str, new: Oid) {
     use std::io::Write as _;
     const MAX_JOURNAL: u64 = 4 << 20;
     let path = repo.path().join(JOURNAL);

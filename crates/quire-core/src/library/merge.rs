@@ -164,7 +164,10 @@ impl Library {
             p.updated = git::rfc3339(git::now());
             let commit = self.write_event(PROPOSAL_FILE, &p, &event, who, Some(tip))?;
             tx.set_target(&meta, commit, None, "merged")?;
+            // Like every ref update, in the change journal before and after.
+            git::journal_append(&self.repo, &meta, commit);
             tx.commit()?;
+            git::journal_append(&self.repo, &meta, commit);
             Ok(Some(p))
         })
     }

@@ -38,6 +38,9 @@ pub const MAIN_REF: &str = "refs/heads/main";
 pub struct Library {
     repo: Repository,
     path: PathBuf,
+    /// The last manifest and table of contents read, by the commit they were read from
+    /// (a commit never changes, so this cannot go stale).
+    toc: std::cell::RefCell<Option<(Oid, Manifest, Vec<SectionSummary>)>>,
 }
 
 impl std::fmt::Debug for Library {
@@ -74,6 +77,7 @@ impl Library {
         let lib = Library {
             repo,
             path: path.to_path_buf(),
+            toc: Default::default(),
         };
         let tree = lib.build_tree(&manifest_text, &sections)?;
         let at = git::now();
@@ -114,6 +118,7 @@ impl Library {
         let lib = Library {
             repo,
             path: path.to_path_buf(),
+            toc: Default::default(),
         };
         let main = git::ref_target(&lib.repo, MAIN_REF)?.ok_or_else(|| Error::NoLibrary {
             path: path.to_path_buf(),
@@ -201,6 +206,11 @@ impl Library {
     }
 
     pub(crate) fn manifest_at(&self, commit: Oid) -> Result<Manifest> {
+        if let Some((at, m, _)) = &*self.toc.borrow() {
+            if *at == commit {
+                return Ok(m.clone());
+            }
+        }
         let bytes = git::read_path(&self.repo, commit, MANIFEST_PATH)?
             .ok_or_else(|| Error::Storage(format!("commit {commit} has no {MANIFEST_PATH}")))?;
         let text = String::from_utf8(bytes)
@@ -211,8 +221,15 @@ impl Library {
     /// The table of contents at a revision.
     pub fn sections(&self, at: &str) -> Result<Vec<SectionSummary>> {
         let commit = self.resolve_oid(at)?;
+        if let Some((c, _, toc)) = &*self.toc.borrow() {
+            if *c == commit {
+                return Ok(toc.clone());
+            }
+        }
         let manifest = self.manifest_at(commit)?;
-        self.summaries_at(commit, &manifest)
+        let toc = self.summaries_at(commit, &manifest)?;
+        *self.toc.borrow_mut() = Some((commit, manifest, toc.clone()));
+        Ok(toc)
     }
 
     /// The table of contents of `manifest`, with titles read from `commit`.

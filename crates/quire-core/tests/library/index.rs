@@ -251,3 +251,18 @@ fn proposal_numbers_stay_dense_when_found_by_bisection() {
         (1..=37).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_merge_shows_in_the_index_even_when_its_approval_was_already_read() {
+    let fx = Fixture::new();
+    let n = append(&fx.lib, "usability", "one");
+    fx.approve(n);
+    let mut index = ProposalIndex::build(&fx.lib).expect("build");
+    assert!(index.get(n).expect("n").approved);
+    // The merge's event is written under the lock it holds on the log (a transaction,
+    // not the usual compare-and-swap): the journal must still say so.
+    fx.lib.merge(n, &maintainer()).expect("merge");
+    let r = index.refresh(&fx.lib).expect("refresh");
+    assert_eq!(r.changed, vec![n]);
+    assert_eq!(index.get(n).expect("n").status, Status::Merged);
+}

@@ -10,6 +10,7 @@
 mod views;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -20,7 +21,7 @@ use quire_core::ids::{check_body, check_section_text, check_title};
 use quire_core::prose;
 use quire_core::{
     ConflictReport, Error as CoreError, Identity, Library, Mergeability, NewProposal, Proposal,
-    ProposalFilter, RevisionKind, SectionId, Status, Verdict,
+    ProposalFilter, RevisionKind, SectionDiff, SectionId, Status, Verdict,
 };
 use serde::Deserialize;
 
@@ -664,7 +665,7 @@ async fn proposal_response(
 ) -> Result<Response, AppError> {
     let viewer = viewer.clone();
     let page_data = state
-        .with_lib(move |lib| proposal_page(lib, &viewer, n, req))
+        .with_index(move |lib, ix| proposal_page(lib, ix, &viewer, n, req))
         .await?;
     Ok(with_status(page(&page_data), status))
 }
@@ -685,8 +686,17 @@ fn view_href(n: u64, view: &str, rev: Option<u32>) -> String {
     }
 }
 
+/// Word diffs of proposal revisions, by revision commit (whose parent is its base, so
+/// the diff of a commit never changes).
+fn diff_cache() -> &'static quick_cache::sync::Cache<String, Arc<Vec<SectionDiff>>> {
+    static CACHE: std::sync::OnceLock<quick_cache::sync::Cache<String, Arc<Vec<SectionDiff>>>> =
+        std::sync::OnceLock::new();
+    CACHE.get_or_init(|| quick_cache::sync::Cache::new(1024))
+}
+
 fn proposal_page(
     lib: &Library,
+    ix: &mut crate::Indexes,
     viewer: &Viewer,
     n: u64,
     req: PageRequest,
@@ -698,17 +708,42 @@ fn proposal_page(
     }
     let latest = p.latest().number;
     let shown = req.rev.unwrap_or(latest);
-    let diffs = lib.proposal_diff(n, Some(shown))?;
+    let diffs = match p.revision(shown) {
+        Some(r) => match diff_cache().get(&r.commit.0) {
+            Some(d) => d,
+            None => {
+                let d = Arc::new(lib.proposal_diff(n, Some(shown))?);
+                diff_cache().insert(r.commit.0.clone(), d.clone());
+                d
+            }
+        },
+        None => Arc::new(lib.proposal_diff(n, Some(shown))?),
+    };
     let titles = titles_on_main(lib)?;
     let is_open = p.status == Status::Open;
-    let conflicts = match lib.mergeability_of(&p)? {
-        Mergeability::Conflict { report } => conflict_views(&report, &titles),
-        Mergeability::Clean | Mergeability::Closed => Vec::new(),
+    // The merge index answers "clean" without a merge; the report is worked out only for
+    // a conflict.
+    let conflicting = is_open
+        && match ix.merges.state(n, &p.latest().commit) {
+            Some(k) => k == quire_core::index::MergeState::Conflict,
+            None => {
+                ix.merges
+                    .check(lib, n, &p.latest().commit, &p.latest().base)?
+                    == quire_core::index::MergeState::Conflict
+            }
+        };
+    let conflicts = if conflicting {
+        match lib.mergeability_of(&p)? {
+            Mergeability::Conflict { report } => conflict_views(&report, &titles),
+            Mergeability::Clean | Mergeability::Closed => Vec::new(),
+        }
+    } else {
+        Vec::new()
     };
     let needs_update = is_open && p.latest().base != lib.main()?;
 
     let (mut diff_views, mut sides, mut previews) = (Vec::new(), Vec::new(), Vec::new());
-    for d in &diffs {
+    for d in diffs.iter() {
         match req.view {
             "side" => {
                 let (old_html, new_html) = side_by_side(&d.diff);
