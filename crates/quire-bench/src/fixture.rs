@@ -17,7 +17,7 @@ mod text;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
 use quire_core::{Library, Status};
@@ -98,18 +98,21 @@ pub fn run(args: Args) -> Result<()> {
         let _ = std::fs::remove_dir_all(&partial);
         return Err(e);
     }
-    let (history, records) = result?;
+    let (history, records, waits) = result?;
     std::fs::rename(&partial, &library)
         .with_context(|| format!("moving the library into {}", library.display()))?;
     let generated = start.elapsed();
 
     println!(
-        "generated {} in {:.1} s (planning {:.1} s, history {:.1} s, event logs {:.1} s)",
+        "generated {} in {:.1} s (planning {:.1} s, history {:.1} s, event logs {:.1} s; \
+         of these, waiting for fast-import to finish after the stream: {:.1} s and {:.1} s)",
         library.display(),
         generated.as_secs_f64(),
         planned.as_secs_f64(),
         history.as_secs_f64(),
-        records.as_secs_f64()
+        records.as_secs_f64(),
+        waits.0.as_secs_f64(),
+        waits.1.as_secs_f64(),
     );
     verify(&library, Some(&plan))?;
     println!("total wall time {:.1} s", start.elapsed().as_secs_f64());
@@ -155,7 +158,9 @@ fn prepare_out(out: &Path, force: bool) -> Result<()> {
     Ok(())
 }
 
-fn generate(repo: &Path, plan: &mut Plan) -> Result<(std::time::Duration, std::time::Duration)> {
+type Timings = (Duration, Duration, (Duration, Duration));
+
+fn generate(repo: &Path, plan: &mut Plan) -> Result<Timings> {
     let res = build::bundled_resource()?;
     git(&[
         "init",
@@ -166,13 +171,13 @@ fn generate(repo: &Path, plan: &mut Plan) -> Result<(std::time::Duration, std::t
     ])?;
     let marks = repo.join("fixture-marks");
     let t = Instant::now();
-    build::write_history(repo, plan, &res, &marks)?;
+    let wait1 = build::write_history(repo, plan, &res, &marks)?;
     let history = t.elapsed();
     let t = Instant::now();
     let ids = build::read_marks(&marks)?;
     std::fs::remove_file(&marks)?;
-    build::write_records(repo, plan, &res, &ids)?;
-    Ok((history, t.elapsed()))
+    let wait2 = build::write_records(repo, plan, &res, &ids)?;
+    Ok((history, t.elapsed(), (wait1, wait2)))
 }
 
 fn git(args: &[&str]) -> Result<String> {
