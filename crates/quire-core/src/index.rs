@@ -134,6 +134,8 @@ pub struct Refresh {
 pub struct ProposalIndex {
     entries: BTreeMap<u64, Entry>,
     by_section: HashMap<SectionId, BTreeSet<u64>>,
+    /// Open proposals not hidden, per section they change.
+    open_shown: HashMap<SectionId, usize>,
     cursor: Cursor,
 }
 
@@ -234,8 +236,12 @@ impl ProposalIndex {
 
     fn insert(&mut self, n: u64, meta: Oid, summary: ProposalSummary) {
         self.remove(n);
+        let shown = summary.status == Status::Open && !summary.hidden;
         for s in &summary.sections {
             self.by_section.entry(s.clone()).or_default().insert(n);
+            if shown {
+                *self.open_shown.entry(s.clone()).or_default() += 1;
+            }
         }
         self.entries.insert(
             n,
@@ -250,12 +256,23 @@ impl ProposalIndex {
         let Some(old) = self.entries.remove(&n) else {
             return false;
         };
+        let shown = old.summary.status == Status::Open && !old.summary.hidden;
         for s in &old.summary.sections {
             if let Some(set) = self.by_section.get_mut(s) {
                 set.remove(&n);
             }
+            if shown {
+                if let Some(c) = self.open_shown.get_mut(s) {
+                    *c = c.saturating_sub(1);
+                }
+            }
         }
         true
+    }
+
+    /// How many open proposals that a maintainer has not hidden change `section`.
+    pub fn open_shown_count(&self, section: &SectionId) -> usize {
+        self.open_shown.get(section).copied().unwrap_or(0)
     }
 
     /// How many proposals there are.

@@ -75,6 +75,11 @@ struct Inner {
     config: Config,
     library: PathBuf,
     indexes: std::sync::Mutex<Indexes>,
+    /// Open libraries not in use (at most [`LIBRARY_WORKERS`]).
+    libraries: std::sync::Mutex<Vec<Library>>,
+    /// One permit per library at work: bounds the threads (and the memory of their
+    /// libgit2 caches) that read the library at once.
+    library_permits: tokio::sync::Semaphore,
     store: Store,
     writes: DefaultKeyedRateLimiter<i64>,
     auth_attempts: DefaultKeyedRateLimiter<String>,
@@ -161,6 +166,8 @@ impl AppState {
                 config,
                 library,
                 indexes: std::sync::Mutex::new(indexes),
+                libraries: std::sync::Mutex::new(Vec::new()),
+                library_permits: tokio::sync::Semaphore::new(LIBRARY_WORKERS),
                 store,
             }),
         };
@@ -182,34 +189,63 @@ impl AppState {
         &self.inner.library
     }
 
-    /// Runs `f` with the library on a blocking thread. Each blocking thread keeps its
-    /// library open between calls (refs are read afresh by every call, and objects never
-    /// change meaning, so nothing it caches can be stale).
+    /// Runs `f` with the library on a blocking thread. At most [`LIBRARY_WORKERS`] calls
+    /// run at once, each with a library from a small pool kept open between calls (refs
+    /// are read afresh by every call, and objects never change meaning, so nothing a
+    /// library caches can be stale).
     pub async fn with_lib<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&Library) -> Result<T, AppError> + Send + 'static,
     {
-        let path = self.inner.library.clone();
-        tokio::task::spawn_blocking(move || with_thread_library(&path, f))
+        let permit = self
+            .inner
+            .library_permits
+            .acquire()
             .await
-            .map_err(|e| AppError::internal(format!("worker failed: {e}")))?
+            .map_err(|_| AppError::internal("the library pool is closed"))?;
+        let state = self.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            let pooled = state.inner.libraries.lock().ok().and_then(|mut v| v.pop());
+            let lib = match pooled {
+                Some(lib) => lib,
+                None => Library::open_no_repair(&state.inner.library)?,
+            };
+            let out = f(&lib);
+            if let Ok(mut v) = state.inner.libraries.lock() {
+                v.push(lib);
+            }
+            out
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("worker failed: {e}")))?;
+        drop(permit);
+        out
     }
 
     /// As [`AppState::with_lib`], with the indexes brought up to date from the change
-    /// journal first. The indexes stay locked while `f` runs: keep it short.
+    /// journal first. The indexes stay locked while `f` runs: keep it short, or use
+    /// [`AppState::index_query`] inside `with_lib` for the index part only.
     pub async fn with_index<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&Library, &mut Indexes) -> Result<T, AppError> + Send + 'static,
     {
         let state = self.clone();
-        self.with_lib(move |lib| {
-            let mut indexes = state.lock_indexes();
-            indexes.refresh(lib)?;
-            f(lib, &mut indexes)
-        })
-        .await
+        self.with_lib(move |lib| state.index_query(lib, |ix| f(lib, ix)))
+            .await
+    }
+
+    /// Runs `f` on the indexes, brought up to date from the change journal first; the
+    /// indexes are locked only while `f` runs. For use inside [`AppState::with_lib`].
+    pub fn index_query<T>(
+        &self,
+        lib: &Library,
+        f: impl FnOnce(&mut Indexes) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let mut indexes = self.lock_indexes();
+        indexes.refresh(lib)?;
+        f(&mut indexes)
     }
 
     fn lock_indexes(&self) -> std::sync::MutexGuard<'_, Indexes> {
@@ -259,25 +295,8 @@ impl AppState {
     }
 }
 
-thread_local! {
-    /// The library this blocking thread keeps open, with its path.
-    static LIBRARY: std::cell::RefCell<Option<(PathBuf, Library)>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-fn with_thread_library<T>(
-    path: &Path,
-    f: impl FnOnce(&Library) -> Result<T, AppError>,
-) -> Result<T, AppError> {
-    LIBRARY.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        if slot.as_ref().is_none_or(|(p, _)| p != path) {
-            *slot = Some((path.to_path_buf(), Library::open_no_repair(path)?));
-        }
-        let (_, lib) = slot.as_ref().expect("just opened");
-        f(lib)
-    })
-}
+/// Libraries open at once (and blocking threads reading them).
+pub const LIBRARY_WORKERS: usize = 8;
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {

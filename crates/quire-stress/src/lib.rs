@@ -535,6 +535,24 @@ async fn drive(
     for c in cli {
         let _ = tokio::task::spawn_blocking(move || c.join()).await;
     }
+    // A kill inside a merge leaves the proposal's log locked; the promise is that the
+    // server records the merge once that lock is stale (30 s) at its next repair pass
+    // (every 10 s). So before the final check, let such a lock run its course.
+    if restarts
+        .iter()
+        .any(|r: &Restart| !r.locks_after_kill.is_empty())
+    {
+        let deadline = Instant::now() + Duration::from_secs(45);
+        while Instant::now() < deadline
+            && verify::lock_files(repo)
+                .iter()
+                .any(|(_, age)| *age < Duration::from_secs(60))
+        {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        // One repair pass after the lock went.
+        tokio::time::sleep(Duration::from_secs(11)).await;
+    }
     let elapsed = start.elapsed();
     watcher.look(repo, start);
     if let Some(s) = current.take() {

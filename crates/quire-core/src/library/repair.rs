@@ -202,7 +202,7 @@ impl Library {
             for r in &p.revisions {
                 let name = revision_ref(n, r.number);
                 if git::ref_target(&self.repo, &name)?.is_none() {
-                    if git::is_locked(&self.repo, &name) {
+                    if self.locked_not_stale(&name) {
                         report.deferred += 1;
                         continue;
                     }
@@ -240,7 +240,7 @@ impl Library {
             if p.status != Status::Open {
                 continue;
             }
-            if git::is_locked(&self.repo, &meta_ref(n)) {
+            if self.locked_not_stale(&meta_ref(n)) {
                 report.deferred += 1;
                 continue;
             }
@@ -267,6 +267,13 @@ impl Library {
 
     fn remove_stale_locks(&self) -> usize {
         self.sweep_stale_locks(true)
+    }
+
+    /// True if `name` is locked by a writer that may still be alive; a lock older than
+    /// the stale age (left by a killed process) is removed and false returned.
+    fn locked_not_stale(&self, name: &str) -> bool {
+        git::is_locked(&self.repo, name)
+            && !git::remove_if_stale(&self.repo.path().join(format!("{name}.lock")))
     }
 
     fn remove_stale_locks_outside_proposals(&self) -> usize {

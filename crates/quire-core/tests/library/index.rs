@@ -235,6 +235,14 @@ fn the_merge_index_agrees_with_full_checks_through_a_long_history() {
         merges.retain_current(&index);
         merges.fill(&fx.lib, &index, usize::MAX).expect("fill");
         assert_agrees(&fx.lib, &index, &merges);
+        for id in sections {
+            let id = SectionId::new(id).expect("id");
+            let want = truth(&fx.lib)
+                .iter()
+                .filter(|s| s.status == Status::Open && !s.hidden && s.sections.contains(&id))
+                .count();
+            assert_eq!(index.open_shown_count(&id), want, "{id} in round {round}");
+        }
     }
     assert_eq!(indexed(&index), truth(&fx.lib));
 }

@@ -54,8 +54,9 @@ async fn contents(
     viewer: Viewer,
     edition: Option<String>,
 ) -> Result<Response, AppError> {
+    let st = state.clone();
     let page_data = state
-        .with_index(move |lib, ix| {
+        .with_lib(move |lib| {
             let (at, prefix, note) = match &edition {
                 Some(slug) => {
                     let e = lib.edition(slug)?;
@@ -71,19 +72,17 @@ async fn contents(
             let manifest = lib.manifest(&at)?;
             let sections = lib.sections(&at)?;
             // Open, shown proposals per section, from the index.
-            let mut open: std::collections::HashMap<quire_core::SectionId, usize> =
-                std::collections::HashMap::new();
-            if edition.is_none() {
-                let filter = quire_core::ProposalFilter {
-                    status: Some(quire_core::Status::Open),
-                    section: None,
+            let open: std::collections::HashMap<quire_core::SectionId, usize> =
+                if edition.is_none() {
+                    st.index_query(lib, |ix| {
+                        Ok(sections
+                            .iter()
+                            .map(|s| (s.id.clone(), ix.proposals.open_shown_count(&s.id)))
+                            .collect())
+                    })?
+                } else {
+                    Default::default()
                 };
-                for p in ix.proposals.newest_first(&filter).filter(|p| !p.hidden) {
-                    for s in &p.sections {
-                        *open.entry(s.clone()).or_default() += 1;
-                    }
-                }
-            }
             let mut parts = Vec::new();
             let mut start = 1;
             for part in &manifest.parts {
@@ -152,8 +151,9 @@ async fn section(
     reported: bool,
 ) -> Result<Response, AppError> {
     let is_draft = edition.is_none();
+    let st = state.clone();
     let data = state
-        .with_index(move |lib, ix| {
+        .with_lib(move |lib| {
             let (at, contents_href) = match &edition {
                 Some(slug) => {
                     let e = lib.edition(slug)?;
@@ -174,14 +174,16 @@ async fn section(
                     status: Some(quire_core::Status::Open),
                     section: Some(s.id.clone()),
                 };
-                let mut shown = ix.proposals.newest_first(&filter).filter(|p| !p.hidden);
-                let open: Vec<(u64, String)> = shown
-                    .by_ref()
-                    .take(OPEN_PROPOSALS_SHOWN)
-                    .map(|p| (p.number, p.title.clone()))
-                    .collect();
-                let total = open.len() + shown.count();
-                let open = (open, total);
+                let open = st.index_query(lib, |ix| {
+                    let listed: Vec<(u64, String)> = ix
+                        .proposals
+                        .newest_first(&filter)
+                        .filter(|p| !p.hidden)
+                        .take(OPEN_PROPOSALS_SHOWN)
+                        .map(|p| (p.number, p.title.clone()))
+                        .collect();
+                    Ok((listed, ix.proposals.open_shown_count(&s.id)))
+                })?;
                 (lib.section_comments(&id)?, open)
             } else {
                 (Vec::new(), (Vec::new(), 0))

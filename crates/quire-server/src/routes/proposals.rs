@@ -665,7 +665,10 @@ async fn proposal_response(
 ) -> Result<Response, AppError> {
     let viewer = viewer.clone();
     let page_data = state
-        .with_index(move |lib, ix| proposal_page(lib, ix, &viewer, n, req))
+        .with_lib({
+            let state = state.clone();
+            move |lib| proposal_page(lib, &state, &viewer, n, req)
+        })
         .await?;
     Ok(with_status(page(&page_data), status))
 }
@@ -696,7 +699,7 @@ fn diff_cache() -> &'static quick_cache::sync::Cache<String, Arc<Vec<SectionDiff
 
 fn proposal_page(
     lib: &Library,
-    ix: &mut crate::Indexes,
+    state: &AppState,
     viewer: &Viewer,
     n: u64,
     req: PageRequest,
@@ -724,14 +727,14 @@ fn proposal_page(
     // The merge index answers "clean" without a merge; the report is worked out only for
     // a conflict.
     let conflicting = is_open
-        && match ix.merges.state(n, &p.latest().commit) {
-            Some(k) => k == quire_core::index::MergeState::Conflict,
-            None => {
-                ix.merges
-                    .check(lib, n, &p.latest().commit, &p.latest().base)?
-                    == quire_core::index::MergeState::Conflict
-            }
-        };
+        && state.index_query(lib, |ix| {
+            let latest = p.latest();
+            let known = match ix.merges.state(n, &latest.commit) {
+                Some(k) => k,
+                None => ix.merges.check(lib, n, &latest.commit, &latest.base)?,
+            };
+            Ok(known == quire_core::index::MergeState::Conflict)
+        })?;
     let conflicts = if conflicting {
         match lib.mergeability_of(&p)? {
             Mergeability::Conflict { report } => conflict_views(&report, &titles),
