@@ -4,10 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 # Debian packages: Chromium (and fonts) for the browser tests, poppler-utils for pdftotext,
-# which reads the print edition back in the PDF tests.
+# which reads the print edition back in the PDF tests, and wrk for the load test.
 missing=()
 command -v "${CHROMIUM:-/usr/bin/chromium}" >/dev/null 2>&1 || missing+=(chromium fonts-liberation)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+# wrk drives the load test of quire-bench (crates/quire-bench/tests/load.rs).
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing Debian packages: ${missing[*]} (one time)..."

@@ -509,7 +509,21 @@ async fn drive(
                 .by_kind
                 .values()
                 .fold((0, 0), |(a, f), (x, y)| (a + x, f + y));
-            let mut problems = v.problems.clone();
+            // A merge cut short while it held the proposal's log locked can only be
+            // recorded once the kill's lock is stale (30 s): at restart that gap is
+            // expected, and the final check (after the harness waits it out) must not
+            // find it.
+            let guarded = |p: &String| {
+                p.strip_prefix("proposal #")
+                    .and_then(|rest| rest.split_once(' '))
+                    .filter(|(_, rest)| rest.starts_with("is merged on main"))
+                    .is_some_and(|(n, _)| {
+                        let lock = format!("refs/proposals/{n}/meta.lock");
+                        locks_after_kill.iter().any(|(l, _)| l.ends_with(&lock))
+                    })
+            };
+            let mut problems: Vec<String> =
+                v.problems.iter().filter(|p| !guarded(p)).cloned().collect();
             if !serves {
                 problems.push(format!(
                     "the server did not answer within 10 s of restart {}",
