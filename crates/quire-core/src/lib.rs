@@ -44,6 +44,13 @@ pub use model::*;
 pub use proposal_file::ProposalFile;
 pub use quire_prose as prose;
 
+/// Whether libgit2 checks the hash of every object it reads (on by default). A server may
+/// turn it off, as git itself does for ordinary reads: corruption is then found by
+/// `git fsck`, not on every page view. Process-wide.
+pub fn verify_object_hashes(on: bool) {
+    git2::opts::strict_hash_verification(on);
+}
+
 /// The git object id the bytes would have as a blob (`git hash-object`): a key for
 /// caches of values computed from text, which can never go stale.
 pub fn blob_id(bytes: &[u8]) -> String {

@@ -131,6 +131,9 @@ impl AppState {
             quire_bundled::init_library(&library, &founder)?;
             setup.created_library = true;
         }
+        // As git does for reads: object hashes are checked by `git fsck`, not on every
+        // page view (libgit2's check was a tenth of a section page's time).
+        quire_core::verify_object_hashes(false);
         let lib = Library::open_no_repair(&library)?;
         let started = std::time::Instant::now();
         let mut indexes = Indexes {

@@ -41,6 +41,8 @@ pub struct Library {
     /// The last manifest and table of contents read, by the commit they were read from
     /// (a commit never changes, so this cannot go stale).
     toc: std::cell::RefCell<Option<(Oid, Manifest, Vec<SectionSummary>)>>,
+    /// The last manifest parsed, by commit.
+    manifest: std::cell::RefCell<Option<(Oid, Manifest)>>,
 }
 
 impl std::fmt::Debug for Library {
@@ -78,6 +80,7 @@ impl Library {
             repo,
             path: path.to_path_buf(),
             toc: Default::default(),
+            manifest: Default::default(),
         };
         let tree = lib.build_tree(&manifest_text, &sections)?;
         let at = git::now();
@@ -119,6 +122,7 @@ impl Library {
             repo,
             path: path.to_path_buf(),
             toc: Default::default(),
+            manifest: Default::default(),
         };
         let main = git::ref_target(&lib.repo, MAIN_REF)?.ok_or_else(|| Error::NoLibrary {
             path: path.to_path_buf(),
@@ -206,7 +210,7 @@ impl Library {
     }
 
     pub(crate) fn manifest_at(&self, commit: Oid) -> Result<Manifest> {
-        if let Some((at, m, _)) = &*self.toc.borrow() {
+        if let Some((at, m)) = &*self.manifest.borrow() {
             if *at == commit {
                 return Ok(m.clone());
             }
@@ -215,7 +219,9 @@ impl Library {
             .ok_or_else(|| Error::Storage(format!("commit {commit} has no {MANIFEST_PATH}")))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| Error::Storage(format!("{MANIFEST_PATH} is not UTF-8")))?;
-        Manifest::parse(&text)
+        let m = Manifest::parse(&text)?;
+        *self.manifest.borrow_mut() = Some((commit, m.clone()));
+        Ok(m)
     }
 
     /// The table of contents at a revision.
