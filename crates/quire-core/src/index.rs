@@ -133,7 +133,8 @@ pub struct Refresh {
 #[derive(Debug, Clone, Default)]
 pub struct ProposalIndex {
     entries: BTreeMap<u64, Entry>,
-    by_section: HashMap<SectionId, BTreeSet<u64>>,
+    /// Per section, the summaries of the proposals that change it, by number.
+    by_section: HashMap<SectionId, BTreeMap<u64, Arc<ProposalSummary>>>,
     /// Open proposals not hidden, per section they change.
     open_shown: HashMap<SectionId, usize>,
     cursor: Cursor,
@@ -237,19 +238,17 @@ impl ProposalIndex {
     fn insert(&mut self, n: u64, meta: Oid, summary: ProposalSummary) {
         self.remove(n);
         let shown = summary.status == Status::Open && !summary.hidden;
+        let summary = Arc::new(summary);
         for s in &summary.sections {
-            self.by_section.entry(s.clone()).or_default().insert(n);
+            self.by_section
+                .entry(s.clone())
+                .or_default()
+                .insert(n, summary.clone());
             if shown {
                 *self.open_shown.entry(s.clone()).or_default() += 1;
             }
         }
-        self.entries.insert(
-            n,
-            Entry {
-                meta,
-                summary: Arc::new(summary),
-            },
-        );
+        self.entries.insert(n, Entry { meta, summary });
     }
 
     fn remove(&mut self, n: u64) -> bool {
@@ -324,29 +323,30 @@ impl ProposalIndex {
     ) -> Box<dyn Iterator<Item = &'a Arc<ProposalSummary>> + 'a> {
         let status = filter.status;
         let keep = move |s: &&Arc<ProposalSummary>| status.is_none_or(|st| s.status == st);
-        let numbers: Box<dyn Iterator<Item = u64> + 'a> = match &filter.section {
+        match &filter.section {
             Some(section) => {
-                let set = self.by_section.get(section).into_iter().flatten().copied();
+                let set = self
+                    .by_section
+                    .get(section)
+                    .into_iter()
+                    .flat_map(|m| m.values());
                 if newest {
                     Box::new(
                         self.by_section
                             .get(section)
                             .into_iter()
-                            .flat_map(|s| s.iter().rev())
-                            .copied(),
+                            .flat_map(|m| m.values().rev())
+                            .filter(keep),
                     )
                 } else {
-                    Box::new(set)
+                    Box::new(set.filter(keep))
                 }
             }
-            None if newest => Box::new(self.entries.keys().rev().copied()),
-            None => Box::new(self.entries.keys().copied()),
-        };
-        Box::new(
-            numbers
-                .filter_map(move |n| self.entries.get(&n).map(|e| &e.summary))
-                .filter(keep),
-        )
+            None if newest => {
+                Box::new(self.entries.values().rev().map(|e| &e.summary).filter(keep))
+            }
+            None => Box::new(self.entries.values().map(|e| &e.summary).filter(keep)),
+        }
     }
 }
 

@@ -369,7 +369,9 @@ fn list_page(
     let crate::Indexes { proposals, merges } = ix;
     let mut budget = CHECKS_PER_REQUEST;
     let mut unchecked = 0;
-    let mut matching = Vec::new();
+    let first_row = (page - 1) * PAGE_SIZE;
+    let mut total = 0;
+    let mut page_rows = Vec::new();
     for s in proposals
         .newest_first(filter)
         .filter(|s| maintainer || !s.hidden)
@@ -395,11 +397,14 @@ fn list_page(
                 }
             }
         }
-        matching.push(s.clone());
+        // Only the page's rows are kept; the rest are counted.
+        if total >= first_row && page_rows.len() < PAGE_SIZE {
+            page_rows.push(s.clone());
+        }
+        total += 1;
     }
-    let total = matching.len();
     let mut rows = Vec::new();
-    for s in matching.iter().skip((page - 1) * PAGE_SIZE).take(PAGE_SIZE) {
+    for s in &page_rows {
         let merge = if s.status == Status::Open {
             let state = match merges.state(s.number, &s.commit) {
                 Some(k) => k,
