@@ -266,3 +266,26 @@ fn a_non_empty_directory_needs_force() {
     let lib = Library::open(&data.join("library.git")).unwrap();
     assert_eq!(lib.proposal_numbers().unwrap().len(), 30);
 }
+
+#[test]
+fn the_proposal_index_of_a_few_thousand_proposals_matches_a_full_read() {
+    // Enough proposals for the index to read them on several threads.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("data");
+    let o = gen(
+        &out,
+        &["--proposals", "2500", "--commits", "600", "--seed", "7"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lib = quire_core::Library::open_no_repair(&out.join("library.git")).unwrap();
+    let index = quire_core::index::ProposalIndex::build(&lib).unwrap();
+    let truth: Vec<_> = lib
+        .proposals(&quire_core::ProposalFilter::default())
+        .unwrap()
+        .iter()
+        .map(quire_core::index::ProposalSummary::of)
+        .collect();
+    let indexed: Vec<_> = index.iter().map(|s| (**s).clone()).collect();
+    assert_eq!(indexed.len(), 2500);
+    assert_eq!(indexed, truth);
+}

@@ -149,9 +149,43 @@ impl ProposalIndex {
             cursor: journal_end(lib.git_dir()),
             ..ProposalIndex::default()
         };
-        for (n, meta) in lib.meta_targets()? {
-            let p = lib.proposal_at(meta)?;
-            index.insert(n, meta, ProposalSummary::of(&p));
+        let targets = lib.meta_targets()?;
+        // Reading the states is most of the work: spread it over the machine's cores,
+        // one library handle per thread (a handle is not shared between threads).
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8)
+            .min(targets.len() / 1024 + 1);
+        let summaries: Vec<Result<Vec<(u64, Oid, ProposalSummary)>>> = if threads <= 1 {
+            vec![read_summaries(lib, &targets)]
+        } else {
+            let chunk = targets.len().div_ceil(threads);
+            let path = lib.path().to_path_buf();
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = targets
+                    .chunks(chunk)
+                    .map(|part| {
+                        let path = path.clone();
+                        scope.spawn(move || {
+                            let lib = Library::open_no_repair(&path)?;
+                            read_summaries(&lib, part)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(crate::Error::Storage("an index reader panicked".into()))
+                        })
+                    })
+                    .collect()
+            })
+        };
+        for part in summaries {
+            for (n, meta, summary) in part? {
+                index.insert(n, meta, summary);
+            }
         }
         Ok(index)
     }
@@ -348,6 +382,17 @@ impl ProposalIndex {
             None => Box::new(self.entries.values().map(|e| &e.summary).filter(keep)),
         }
     }
+}
+
+/// The summaries of the given proposals' event-log tips.
+fn read_summaries(
+    lib: &Library,
+    targets: &[(u64, Oid)],
+) -> Result<Vec<(u64, Oid, ProposalSummary)>> {
+    targets
+        .iter()
+        .map(|&(n, meta)| Ok((n, meta, ProposalSummary::of(&lib.proposal_at(meta)?))))
+        .collect()
 }
 
 /// The journal's identity and length now, for a reader starting from here.
