@@ -1,4 +1,5 @@
-//! Starting, killing and stopping `quire serve` as a child process.
+//! Starting, killing and stopping `quire serve` as a child process, and reading its
+//! memory from `/proc`. Used by the soak and crash harnesses and by `quire-bench load`.
 
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader};
@@ -6,12 +7,16 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 
-/// How long the server may take to say it is serving.
+/// How long the server may take to say it is serving (see [`start_with`] for more).
 const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Writes allowed per account per minute: high enough that no load is ever refused by
+/// the server's allowance.
+pub const WRITES_PER_MINUTE: u32 = 1_000_000;
 
 /// A running `quire serve`.
 pub struct Server {
@@ -20,20 +25,36 @@ pub struct Server {
     pub addr: SocketAddr,
     /// The first maintainer's email and one-time password, on the first start only.
     pub maintainer: Option<(String, String)>,
+    /// When the process was spawned.
+    pub spawned: Instant,
+    /// From spawn until its "Quire is serving at" line.
+    pub said_serving: Duration,
 }
 
 /// Starts `quire serve` on a free loopback port with rate limits high enough for the load.
 /// Its log (stderr) is appended to `log`.
 pub fn start(quire: &Path, data_dir: &Path, log: &Path) -> anyhow::Result<Server> {
+    start_with(quire, data_dir, log, START_TIMEOUT)
+}
+
+/// As [`start`], allowing `timeout` for the server to say it is serving (a big library
+/// opens slowly).
+pub fn start_with(
+    quire: &Path,
+    data_dir: &Path,
+    log: &Path,
+    timeout: Duration,
+) -> anyhow::Result<Server> {
     let log_file = OpenOptions::new()
         .create(true)
         .append(true)
         .open(log)
         .with_context(|| format!("opening {}", log.display()))?;
+    let spawned = Instant::now();
     let mut child = Command::new(quire)
         .arg("serve")
         .args(["--addr", "127.0.0.1:0", "--insecure-cookies"])
-        .args(["--writes-per-minute", "1000000"])
+        .args(["--writes-per-minute", &WRITES_PER_MINUTE.to_string()])
         .args(["--auth-attempts-per-minute", "1000000"])
         .arg("--data-dir")
         .arg(data_dir)
@@ -43,7 +64,7 @@ pub fn start(quire: &Path, data_dir: &Path, log: &Path) -> anyhow::Result<Server
         .stderr(Stdio::from(log_file))
         .spawn()
         .with_context(|| format!("running {}", quire.display()))?;
-    let stdout = child.stdout.take().expect("stdout is piped");
+    let stdout = child.stdout.take().context("stdout is piped")?;
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines() {
@@ -55,21 +76,18 @@ pub fn start(quire: &Path, data_dir: &Path, log: &Path) -> anyhow::Result<Server
     });
     let mut email = None;
     let mut password = None;
-    let deadline = std::time::Instant::now() + START_TIMEOUT;
+    let deadline = spawned + timeout;
     loop {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let left = deadline.saturating_duration_since(Instant::now());
         let line = match rx.recv_timeout(left) {
             Ok(l) => l,
             Err(_) => {
                 let _ = child.kill();
                 let status = child.wait().ok();
-                let text = std::fs::read_to_string(log).unwrap_or_default();
-                let tail: Vec<&str> = text.lines().rev().take(15).collect();
-                let tail: Vec<&str> = tail.into_iter().rev().collect();
                 bail!(
                     "quire serve did not say it was serving (exit: {status:?}); the end of {}:\n{}",
                     log.display(),
-                    tail.join("\n")
+                    tail(log, 15)
                 );
             }
         };
@@ -88,12 +106,54 @@ pub fn start(quire: &Path, data_dir: &Path, log: &Path) -> anyhow::Result<Server
                 child,
                 addr,
                 maintainer: email.zip(password),
+                spawned,
+                said_serving: spawned.elapsed(),
             });
         }
     }
 }
 
+/// The last `n` lines of a file.
+pub fn tail(path: &Path, n: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// Peak and current resident memory of a process, in KiB.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Memory {
+    pub vm_hwm_kib: u64,
+    pub vm_rss_kib: u64,
+}
+
 impl Server {
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `VmHWM` and `VmRSS` from `/proc/<pid>/status`.
+    pub fn memory(&self) -> anyhow::Result<Memory> {
+        let path = format!("/proc/{}/status", self.pid());
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+        let field = |name: &str| -> anyhow::Result<u64> {
+            let line = text
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .with_context(|| format!("no {name} in {path}"))?;
+            line.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .with_context(|| format!("reading {name}{line}"))
+        };
+        Ok(Memory {
+            vm_hwm_kib: field("VmHWM:")?,
+            vm_rss_kib: field("VmRSS:")?,
+        })
+    }
+
     /// SIGKILL: no chance to finish anything.
     pub fn kill(mut self) -> anyhow::Result<()> {
         self.child.kill().context("killing the server")?;
@@ -116,10 +176,21 @@ impl Server {
     }
 }
 
+impl Drop for Server {
+    /// A server left running by an error is killed, never left behind.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// Finds the `quire` binary: `explicit`, else beside this executable (or one folder up,
 /// for a test binary in `target/<profile>/deps`).
 pub fn find_quire(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
     if let Some(p) = explicit {
+        anyhow::ensure!(p.is_file(), "--quire {}: no such file", p.display());
         return Ok(p.to_path_buf());
     }
     let exe = std::env::current_exe().context("finding this executable")?;
