@@ -51,6 +51,13 @@ pub fn verify_object_hashes(on: bool) {
     git2::opts::strict_hash_verification(on);
 }
 
+/// A commit or tag message in the form docs/FORMAT.md gives ("Commit messages and
+/// trailers"): the subject on one line, the body if any, then one `Key: value` trailer per
+/// line. For tools that write the format themselves, such as a fixture generator.
+pub fn commit_message(subject: &str, body: &str, trailers: &[(&str, String)]) -> String {
+    library::commit_message(subject, body, trailers)
+}
+
 /// The git object id the bytes would have as a blob (`git hash-object`): a key for
 /// caches of values computed from text, which can never go stale.
 pub fn blob_id(bytes: &[u8]) -> String {

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{ErrorCode, Oid, Repository, RepositoryInitOptions};
 
+pub(crate) use git::message as commit_message;
 pub(crate) use git::JOURNAL;
 pub use moderation::REDACTED;
 pub use proposals::{NewProposal, ProposalFilter};
