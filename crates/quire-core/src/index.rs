@@ -480,7 +480,8 @@ struct MergeEntry {
     revision: CommitId,
     /// The files the revision changes against its base.
     paths: Arc<[String]>,
-    state: MergeState,
+    /// `None` once `main` has changed one of `paths`: to be checked again.
+    state: Option<MergeState>,
 }
 
 /// The mergeability of open proposals against one `main` commit. See the module docs.
@@ -509,19 +510,23 @@ impl MergeIndex {
 
     /// How many results are held.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.values().filter(|e| e.state.is_some()).count()
     }
 
     /// True if none are held.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 
     /// The known state of proposal `n` at revision `commit`, if it has been checked
     /// against the current `main`. `None` means "still checking".
     pub fn state(&self, n: u64, commit: &CommitId) -> Option<MergeState> {
         let e = self.entries.get(&n)?;
-        (&e.revision == commit).then_some(e.state)
+        if &e.revision == commit {
+            e.state
+        } else {
+            None
+        }
     }
 
     /// Moves the results to `main`'s current commit. If the new `main` descends from the
@@ -534,8 +539,7 @@ impl MergeIndex {
         let mut out = Advance::default();
         let Some(old) = self.main else {
             self.main = Some(new);
-            out.dropped = self.entries.len();
-            self.entries.clear();
+            out.dropped = self.forget_all();
             return Ok(out);
         };
         if old == new {
@@ -543,23 +547,35 @@ impl MergeIndex {
         }
         if !lib.is_ancestor(old, new)? {
             self.main = Some(new);
-            out.dropped = self.entries.len();
-            self.entries.clear();
+            out.dropped = self.forget_all();
             return Ok(out);
         }
         let changed: HashSet<String> = lib.changed_paths(old, new)?.into_iter().collect();
         out.changed_paths = changed.len();
-        self.entries.retain(|_, e| {
-            let keep = !e.paths.iter().any(|p| changed.contains(p));
-            if keep {
-                out.kept += 1;
-            } else {
-                out.dropped += 1;
+        // A dropped result keeps its revision's changed files, which do not depend on
+        // `main`, so the check again needs no tree diff.
+        for e in self.entries.values_mut() {
+            if e.state.is_none() {
+                continue;
             }
-            keep
-        });
+            if e.paths.iter().any(|p| changed.contains(p)) {
+                e.state = None;
+                out.dropped += 1;
+            } else {
+                out.kept += 1;
+            }
+        }
         self.main = Some(new);
         Ok(out)
+    }
+
+    /// Marks every result to be checked again; returns how many there were.
+    fn forget_all(&mut self) -> usize {
+        let mut n = 0;
+        for e in self.entries.values_mut() {
+            n += usize::from(e.state.take().is_some());
+        }
+        n
     }
 
     /// Forgets proposals that are no longer open or whose latest revision changed.
@@ -592,18 +608,21 @@ impl MergeIndex {
         }
         let revision = crate::library::id_to_oid(commit)?;
         let base = crate::library::id_to_oid(base)?;
-        let state = if lib.merges_cleanly(revision, base, main)? {
+        let paths = match self.entries.get(&n) {
+            Some(e) if &e.revision == commit => Arc::clone(&e.paths),
+            _ => lib.changed_paths(base, revision)?.into(),
+        };
+        let state = if lib.merges_cleanly_at(revision, base, main, &paths)? {
             MergeState::Clean
         } else {
             MergeState::Conflict
         };
-        let paths: Arc<[String]> = lib.changed_paths(base, revision)?.into();
         self.entries.insert(
             n,
             MergeEntry {
                 revision: commit.clone(),
                 paths,
-                state,
+                state: Some(state),
             },
         );
         Ok(state)

@@ -6,7 +6,7 @@
 //! revisions is reachable from `main`; the `merged` event that follows is bookkeeping that
 //! the repair pass completes if a crash skipped it.
 
-use git2::{ErrorCode, Index, MergeOptions, Oid};
+use git2::{ErrorCode, Index, IndexEntry, IndexTime, MergeOptions, Oid};
 
 use super::eventlog::{Apply, NewEvent};
 use super::proposals::{meta_ref, require_open, PROPOSAL_FILE};
@@ -90,6 +90,66 @@ impl Library {
             .repo
             .merge_trees(&tree(base)?, &tree(main)?, &tree(rev)?, Some(&opts))?;
         Ok(!index.has_conflicts())
+    }
+
+    /// As [`Library::merges_cleanly`], given `paths`: the files `rev` changes against
+    /// `base`. Every other file merges to `main`'s version, so only these need a look. A
+    /// file that is the same blob in two of the three trees merges without reading it;
+    /// one changed on both sides is one 3-way text merge of three blobs, as the tree merge
+    /// would make. Anything else (a file added, deleted, or with another mode on some side)
+    /// falls back to the tree merge.
+    pub(crate) fn merges_cleanly_at(
+        &self,
+        rev: Oid,
+        base: Oid,
+        main: Oid,
+        paths: &[String],
+    ) -> Result<bool> {
+        if rev == main || base == main {
+            return Ok(true);
+        }
+        let tree = |c: Oid| -> Result<git2::Tree<'_>> { Ok(self.repo.find_commit(c)?.tree()?) };
+        let (tb, tm, tr) = (tree(base)?, tree(main)?, tree(rev)?);
+        for path in paths {
+            let at = |t: &git2::Tree<'_>| -> Result<Option<IndexEntry>> {
+                match t.get_path(std::path::Path::new(path)) {
+                    Ok(e) if e.kind() == Some(git2::ObjectType::Blob) => Ok(Some(IndexEntry {
+                        ctime: IndexTime::new(0, 0),
+                        mtime: IndexTime::new(0, 0),
+                        dev: 0,
+                        ino: 0,
+                        mode: u32::try_from(e.filemode()).unwrap_or(0),
+                        uid: 0,
+                        gid: 0,
+                        file_size: 0,
+                        id: e.id(),
+                        flags: 0,
+                        flags_extended: 0,
+                        path: path.as_bytes().to_vec(),
+                    })),
+                    Ok(_) => Ok(None),
+                    Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+                    Err(e) => Err(e.into()),
+                }
+            };
+            let (Some(b), Some(m), Some(r)) = (at(&tb)?, at(&tm)?, at(&tr)?) else {
+                return self.merges_cleanly(rev, base, main);
+            };
+            if b.mode != m.mode || b.mode != r.mode {
+                return self.merges_cleanly(rev, base, main);
+            }
+            if m.id == b.id || m.id == r.id || r.id == b.id {
+                continue;
+            }
+            if !self
+                .repo
+                .merge_file_from_index(&b, &m, &r, None)?
+                .is_automergeable()
+            {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// The paths of the files that differ between two commits' trees.

@@ -274,3 +274,64 @@ fn a_merge_shows_in_the_index_even_when_its_approval_was_already_read() {
     assert_eq!(r.changed, vec![n]);
     assert_eq!(index.get(n).expect("n").status, Status::Merged);
 }
+
+/// Opens a proposal that rewrites paragraph `i` of section `id` on `main` (and, given
+/// `also`, the last paragraph of a second section).
+fn rewrite(lib: &Library, id: &str, i: usize, with: &str, also: Option<&str>) -> u64 {
+    let edit = |id: &str, i: Option<usize>| {
+        let text = lib.section(id, "main").expect("section").text;
+        let mut paras: Vec<String> = text.split("\n\n").map(str::to_string).collect();
+        let i = i.unwrap_or(paras.len() - 1);
+        paras[i] = format!("{} {with}", paras[i].trim_end());
+        (id.parse().expect("id"), paras.join("\n\n"))
+    };
+    let mut changes = vec![edit(id, Some(i))];
+    changes.extend(also.map(|a| edit(a, None)));
+    lib.propose(&NewProposal {
+        title: format!("Rewrite {id} {i}"),
+        rationale: "Clearer.".into(),
+        author: contributor(),
+        changes,
+        base: None,
+    })
+    .expect("propose")
+    .number
+}
+
+#[test]
+fn checks_again_merge_one_section_file_and_agree_with_a_full_merge() {
+    // Proposals on different paragraphs of one section still merge after each other
+    // (a real 3-way text merge of the file); two on the same paragraph conflict; two
+    // with the same change do not.
+    let fx = Fixture::new();
+    let paragraphs = fx.main_text("usability").split("\n\n").count();
+    assert!(paragraphs >= 4, "usability has {paragraphs} paragraphs");
+    let mut index = ProposalIndex::build(&fx.lib).expect("build");
+    let mut merges = MergeIndex::default();
+    let first = rewrite(&fx.lib, "usability", 0, "First.", None);
+    let same = rewrite(&fx.lib, "usability", 0, "First.", None);
+    let clash = rewrite(&fx.lib, "usability", 0, "Other.", None);
+    let apart = rewrite(&fx.lib, "usability", 2, "Apart.", Some("transparency"));
+    let last = rewrite(&fx.lib, "usability", paragraphs - 1, "Last.", None);
+    let elsewhere = rewrite(&fx.lib, "transparency", 0, "Else.", None);
+    index.refresh(&fx.lib).expect("refresh");
+    assert_eq!(merges.fill(&fx.lib, &index, usize::MAX).expect("fill"), 6);
+    assert_agrees(&fx.lib, &index, &merges);
+
+    let state = |merges: &MergeIndex, index: &ProposalIndex, n: u64| {
+        merges.state(n, &index.get(n).expect("n").commit)
+    };
+    for (step, n) in [first, apart, last].into_iter().enumerate() {
+        fx.approve_and_merge(n);
+        index.refresh(&fx.lib).expect("refresh");
+        let adv = merges.advance(&fx.lib).expect("advance");
+        assert!(adv.dropped >= 1, "step {step}: {adv:?}");
+        merges.retain_current(&index);
+        merges.fill(&fx.lib, &index, usize::MAX).expect("fill");
+        assert_agrees(&fx.lib, &index, &merges);
+        assert_eq!(state(&merges, &index, same), Some(MergeState::Clean));
+        assert_eq!(state(&merges, &index, clash), Some(MergeState::Conflict));
+    }
+    // `elsewhere` met `apart`'s edit of transparency's last paragraph, not its first.
+    assert_eq!(state(&merges, &index, elsewhere), Some(MergeState::Clean));
+}
