@@ -22,7 +22,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use git2::Oid;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::ids::{Identity, SectionId};
@@ -30,7 +30,7 @@ use crate::library::{Library, ProposalFilter};
 use crate::model::{CommitId, Proposal, Status};
 
 /// What a list of proposals needs to know of one, without its comments and texts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProposalSummary {
     /// The proposal number.
     pub number: u64,
@@ -149,7 +149,18 @@ impl ProposalIndex {
             cursor: journal_end(lib.git_dir()),
             ..ProposalIndex::default()
         };
-        let targets = lib.meta_targets()?;
+        let all = lib.meta_targets()?;
+        // A summary is a function of the event commit it was read from, so the saved
+        // ones whose commit is still the ref's target are exact; only the rest are read.
+        let mut saved = load_saved(lib.git_dir());
+        let stale = saved.len() != all.len();
+        let mut targets = Vec::new();
+        for (n, meta) in all {
+            match saved.remove(&n) {
+                Some((m, summary)) if m == meta => index.insert(n, meta, summary),
+                _ => targets.push((n, meta)),
+            }
+        }
         // Reading the states is most of the work: spread it over the machine's cores,
         // one library handle per thread (a handle is not shared between threads).
         let threads = std::thread::available_parallelism()
@@ -187,7 +198,40 @@ impl ProposalIndex {
                 index.insert(n, meta, summary);
             }
         }
+        if stale || !targets.is_empty() {
+            // The saved summaries are only a head start: failing to write them loses
+            // nothing but the next start's speed.
+            let _ = index.save(lib);
+        }
         Ok(index)
+    }
+
+    /// Saves every summary with the event commit it was read from to
+    /// [`SAVED_INDEX`] in the git directory (written aside, then renamed into place), for
+    /// the next [`ProposalIndex::build`] to start from.
+    pub fn save(&self, lib: &Library) -> std::io::Result<()> {
+        use std::io::Write as _;
+        let git_dir = lib.git_dir();
+        let path = git_dir.join(SAVED_INDEX);
+        let tmp = git_dir.join(format!("{SAVED_INDEX}.{}.tmp", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+            out.write_all(SAVED_INDEX_HEADER.as_bytes())?;
+            out.write_all(b"\n")?;
+            for e in self.entries.values() {
+                let line = SavedLine {
+                    meta: e.meta.to_string(),
+                    summary: std::borrow::Cow::Borrowed(&*e.summary),
+                };
+                serde_json::to_writer(&mut out, &line)?;
+                out.write_all(b"\n")?;
+            }
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            std::fs::rename(&tmp, &path)
+        };
+        write().inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
     }
 
     /// Brings the index up to date with the change journal: re-reads the proposals whose
@@ -382,6 +426,46 @@ impl ProposalIndex {
             None => Box::new(self.entries.values().map(|e| &e.summary).filter(keep)),
         }
     }
+}
+
+/// The file in the git directory that keeps the proposal summaries between runs. It is a
+/// cache: each line holds the event commit it was read from, a line is used only while
+/// that commit is still its proposal's meta ref target, and deleting the file loses
+/// nothing. See FORMAT.md.
+pub const SAVED_INDEX: &str = "quire-index";
+
+/// The first line of [`SAVED_INDEX`]; a file with another first line is ignored (written
+/// by another version).
+const SAVED_INDEX_HEADER: &str = "quire proposal index 1";
+
+#[derive(Serialize, Deserialize)]
+struct SavedLine<'a> {
+    meta: String,
+    summary: std::borrow::Cow<'a, ProposalSummary>,
+}
+
+/// The saved summaries by proposal number, or none when the file is missing, from
+/// another version, or damaged anywhere.
+fn load_saved(git_dir: &Path) -> HashMap<u64, (Oid, ProposalSummary)> {
+    let Ok(text) = std::fs::read_to_string(git_dir.join(SAVED_INDEX)) else {
+        return HashMap::new();
+    };
+    let mut lines = text.lines();
+    if lines.next() != Some(SAVED_INDEX_HEADER) {
+        return HashMap::new();
+    }
+    let mut out = HashMap::new();
+    for line in lines {
+        let Ok(saved) = serde_json::from_str::<SavedLine<'_>>(line) else {
+            return HashMap::new();
+        };
+        let Ok(meta) = Oid::from_str(&saved.meta) else {
+            return HashMap::new();
+        };
+        let summary = saved.summary.into_owned();
+        out.insert(summary.number, (meta, summary));
+    }
+    out
 }
 
 /// The summaries of the given proposals' event-log tips.

@@ -335,3 +335,59 @@ fn checks_again_merge_one_section_file_and_agree_with_a_full_merge() {
     // `elsewhere` met `apart`'s edit of transparency's last paragraph, not its first.
     assert_eq!(state(&merges, &index, elsewhere), Some(MergeState::Clean));
 }
+
+#[test]
+fn saved_summaries_are_used_only_while_their_event_commit_is_current() {
+    use quire_core::index::SAVED_INDEX;
+    let fx = Fixture::new();
+    let a = append(&fx.lib, "usability", "a");
+    let b = append(&fx.lib, "transparency", "b");
+    let saved = fx.lib.path().join(SAVED_INDEX);
+    assert!(!saved.exists());
+    let first = ProposalIndex::build(&fx.lib).expect("build");
+    assert!(saved.exists(), "a build saves the summaries it read");
+    assert_eq!(indexed(&first), truth(&fx.lib));
+
+    // Changes made after the save (another process, no index running): the next build
+    // re-reads exactly those.
+    fx.approve(a);
+    fx.lib
+        .withdraw(b, &contributor(), "Not needed.")
+        .expect("withdraw");
+    let c = append(&fx.lib, "usability", "c");
+    let second = ProposalIndex::build(&fx.lib).expect("build");
+    assert_eq!(indexed(&second), truth(&fx.lib));
+    assert!(second.get(a).expect("a").approved);
+    assert_eq!(second.get(b).expect("b").status, Status::Withdrawn);
+    assert!(second.get(c).is_some());
+
+    // The second build used the saved lines of unchanged proposals: an edited line with
+    // a current commit shows (which is why the file is the library's own, in its git
+    // directory).
+    let text = std::fs::read_to_string(&saved).expect("read");
+    assert!(text.contains("\"title\":\"Add c\""), "{text}");
+    std::fs::write(
+        &saved,
+        text.replace("\"title\":\"Add c\"", "\"title\":\"Saved\""),
+    )
+    .expect("write");
+    let third = ProposalIndex::build(&fx.lib).expect("build");
+    assert_eq!(third.get(c).expect("c").title, "Saved");
+
+    // A damaged or foreign file is ignored as a whole.
+    for junk in [
+        "not an index\n",
+        "quire proposal index 1\n{\"meta\": 12}\n",
+        "",
+    ] {
+        std::fs::write(&saved, junk).expect("write");
+        let built = ProposalIndex::build(&fx.lib).expect("build");
+        assert_eq!(indexed(&built), truth(&fx.lib), "with {junk:?}");
+    }
+    // Deleting it loses nothing.
+    std::fs::remove_file(&saved).expect("remove");
+    assert_eq!(
+        indexed(&ProposalIndex::build(&fx.lib).expect("build")),
+        truth(&fx.lib)
+    );
+}
