@@ -476,9 +476,11 @@ pub fn table(r: &Report) -> String {
     );
     let mem = |m: &Memory| {
         format!(
-            "VmHWM {:.1} MiB, VmRSS {:.1} MiB",
+            "VmHWM {:.1} MiB, VmRSS {:.1} MiB (heap {:.1}, mapped files {:.1})",
             mib(m.vm_hwm_kib),
-            mib(m.vm_rss_kib)
+            mib(m.vm_rss_kib),
+            mib(m.rss_anon_kib),
+            mib(m.rss_file_kib)
         )
     };
     let _ = writeln!(o, "server memory at ready:     {}", mem(&r.memory_at_ready));

@@ -125,6 +125,11 @@ pub fn tail(path: &Path, n: usize) -> String {
 pub struct Memory {
     pub vm_hwm_kib: u64,
     pub vm_rss_kib: u64,
+    /// The part of `vm_rss_kib` that is the process's own heap and stacks.
+    pub rss_anon_kib: u64,
+    /// The part that is mapped files (git's pack files, the binary): pages the kernel
+    /// can drop and read again at any time.
+    pub rss_file_kib: u64,
 }
 
 impl Server {
@@ -133,7 +138,7 @@ impl Server {
         self.child.id()
     }
 
-    /// `VmHWM` and `VmRSS` from `/proc/<pid>/status`.
+    /// `VmHWM`, `VmRSS`, `RssAnon` and `RssFile` from `/proc/<pid>/status`.
     pub fn memory(&self) -> anyhow::Result<Memory> {
         let path = format!("/proc/{}/status", self.pid());
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
@@ -151,6 +156,8 @@ impl Server {
         Ok(Memory {
             vm_hwm_kib: field("VmHWM:")?,
             vm_rss_kib: field("VmRSS:")?,
+            rss_anon_kib: field("RssAnon:")?,
+            rss_file_kib: field("RssFile:")?,
         })
     }
 
