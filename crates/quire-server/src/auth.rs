@@ -2,11 +2,15 @@
 //! protection for every form.
 //!
 //! CSRF uses a double-submit token: a random `quire_csrf` cookie (HttpOnly, SameSite=Strict)
-//! set on the first visit, copied into every form as a hidden `csrf` field, and compared in
-//! constant time by [`CsrfForm`] before a handler sees the form. The API takes no cookies,
-//! only `Authorization: Bearer` tokens, so it needs no CSRF token.
+//! set by the first page that may hold a form (every page rendered for a [`Viewer`]),
+//! copied into every form as a hidden `csrf` field, and compared in constant time by
+//! [`CsrfForm`] before a handler sees the form. Pages served to anonymous visitors through
+//! the page cache ([`Visitor::Anonymous`]) hold no form, so they set no cookie and are the
+//! same for everyone. The API takes no cookies, only `Authorization: Bearer` tokens, so it
+//! needs no CSRF token.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
@@ -27,9 +31,26 @@ pub const SESSION_COOKIE: &str = "quire_session";
 /// The CSRF cookie.
 pub const CSRF_COOKIE: &str = "quire_csrf";
 
-/// The CSRF token for this request (from the cookie, or newly made).
+/// The CSRF token for this request: the cookie's, or one made when a handler first asks
+/// for it (and then set as the cookie).
 #[derive(Debug, Clone)]
-pub struct CsrfToken(pub String);
+pub struct CsrfToken(Arc<CsrfSlot>);
+
+#[derive(Debug)]
+struct CsrfSlot {
+    from_cookie: Option<String>,
+    made: OnceLock<String>,
+}
+
+impl CsrfToken {
+    /// The token, made now if the request brought none.
+    pub fn get(&self) -> &str {
+        match &self.0.from_cookie {
+            Some(t) => t,
+            None => self.0.made.get_or_init(random_token),
+        }
+    }
+}
 
 /// Reads a cookie from the request headers.
 pub fn cookie(parts_headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
@@ -66,22 +87,26 @@ pub fn set_cookie(
     HeaderValue::from_str(&c).expect("cookie values are ASCII tokens")
 }
 
-/// Middleware: makes sure every visitor has a CSRF cookie, and exposes it to handlers.
+/// Middleware: exposes the visitor's CSRF token to handlers, and sets the cookie when a
+/// handler used a token the visitor did not have yet (every page rendered for a
+/// [`Viewer`]), so that every form a visitor is shown can be posted.
 pub async fn csrf_cookie(
     axum::extract::State(state): axum::extract::State<AppState>,
     mut req: Request,
     next: Next,
 ) -> Response {
-    let existing = cookie(req.headers(), CSRF_COOKIE);
-    let token = existing.clone().unwrap_or_else(random_token);
-    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let slot = Arc::new(CsrfSlot {
+        from_cookie: cookie(req.headers(), CSRF_COOKIE),
+        made: OnceLock::new(),
+    });
+    req.extensions_mut().insert(CsrfToken(Arc::clone(&slot)));
     let mut res = next.run(req).await;
-    if existing.is_none() {
+    if let Some(token) = slot.made.get() {
         res.headers_mut().append(
             SET_COOKIE,
             set_cookie(
                 CSRF_COOKIE,
-                &token,
+                token,
                 None,
                 "Strict",
                 state.config().secure_cookies,
@@ -143,7 +168,7 @@ impl FromRequestParts<AppState> for Viewer {
         let csrf = parts
             .extensions
             .get::<CsrfToken>()
-            .map(|t| t.0.clone())
+            .map(|t| t.get().to_string())
             .unwrap_or_else(random_token);
         let session = cookie(&parts.headers, SESSION_COOKIE);
         let user = match session.clone() {
@@ -160,6 +185,43 @@ impl FromRequestParts<AppState> for Viewer {
             session,
             client: client_of(parts),
         })
+    }
+}
+
+/// The visitor of a page that the page cache may serve: anonymous (no session cookie at
+/// all), or a [`Viewer`] for everyone else (signed in, or with a session that has ended).
+#[derive(Debug, Clone)]
+pub enum Visitor {
+    /// No session cookie: sees the same page as every other anonymous visitor.
+    Anonymous,
+    /// Anyone else.
+    Viewer(Viewer),
+}
+
+impl Visitor {
+    /// The viewer to render an anonymous visitor's page for: no account, and no CSRF token,
+    /// which such a page must not need (it has no form; the token would make it
+    /// per-visitor).
+    pub fn anonymous_viewer() -> Viewer {
+        Viewer {
+            user: None,
+            csrf: String::new(),
+            session: None,
+            client: String::new(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Visitor, AppError> {
+        if cookie(&parts.headers, SESSION_COOKIE).is_none() {
+            return Ok(Visitor::Anonymous);
+        }
+        Ok(Visitor::Viewer(
+            Viewer::from_request_parts(parts, state).await?,
+        ))
     }
 }
 

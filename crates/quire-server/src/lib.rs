@@ -13,6 +13,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod page_cache;
 pub mod render;
 pub mod routes;
 pub mod store;
@@ -24,6 +25,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Body;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use quire_core::index::{MergeIndex, ProposalIndex};
@@ -83,28 +88,94 @@ struct Inner {
     store: Store,
     writes: DefaultKeyedRateLimiter<i64>,
     auth_attempts: DefaultKeyedRateLimiter<String>,
+    /// Rendered pages for anonymous visitors.
+    pages: page_cache::PageCache,
 }
 
 /// The in-memory indexes a server keeps (see [`quire_core::index`]).
+///
+/// Whoever changes them (or may have: a call that failed half-way) calls
+/// [`Indexes::changed`], so that the generation counts every change a page could show;
+/// the page cache keys pages by it.
 #[derive(Debug, Default)]
 pub struct Indexes {
     /// Every proposal's summary.
     pub proposals: ProposalIndex,
     /// Open proposals' mergeability against the current `main`.
     pub merges: MergeIndex,
+    generation: u64,
 }
 
 impl Indexes {
     /// Follows the change journal: re-reads changed proposals, and when `main` moved,
     /// keeps only the merge results that are still exact.
     pub fn refresh(&mut self, lib: &Library) -> quire_core::Result<()> {
-        let r = self.proposals.refresh(lib)?;
-        // Reading `main` is cheap, and catches a `main` moved by a plain git push too.
-        let advance = self.merges.advance(lib)?;
-        if advance.dropped > 0 || !r.changed.is_empty() {
-            self.merges.retain_current(&self.proposals);
+        let main_before = self.merges.main();
+        let out = (|| {
+            let r = self.proposals.refresh(lib)?;
+            // Reading `main` is cheap, and catches a `main` moved by a plain git push too.
+            let advance = self.merges.advance(lib)?;
+            let moved = advance.dropped > 0 || !r.changed.is_empty();
+            if moved {
+                self.merges.retain_current(&self.proposals);
+            }
+            Ok(moved || r.rescanned)
+        })();
+        if !matches!(out, Ok(false)) || self.merges.main() != main_before {
+            self.changed();
         }
-        Ok(())
+        out.map(|_| ())
+    }
+
+    /// The background work of [`maintain_indexes`]: a rescan of every proposal ref if
+    /// `rescan`, then up to `limit` mergeability checks. Returns how many were checked.
+    pub fn maintain(
+        &mut self,
+        lib: &Library,
+        rescan: bool,
+        limit: usize,
+    ) -> quire_core::Result<usize> {
+        let main_before = self.merges.main();
+        let out = (|| {
+            let mut changed = false;
+            if rescan {
+                changed |= !self.proposals.rescan(lib)?.is_empty();
+                self.merges.advance(lib)?;
+                self.merges.retain_current(&self.proposals);
+            }
+            let checked = self.merges.fill(lib, &self.proposals, limit)?;
+            Ok((checked, changed || checked > 0))
+        })();
+        if !matches!(out, Ok((_, false))) || self.merges.main() != main_before {
+            self.changed();
+        }
+        out.map(|(checked, _)| checked)
+    }
+
+    /// The mergeability of open proposal `n` at its latest revision `commit`: the result
+    /// held, or a check made now (and held).
+    pub fn merge_state(
+        &mut self,
+        lib: &Library,
+        n: u64,
+        commit: &quire_core::CommitId,
+        base: &quire_core::CommitId,
+    ) -> quire_core::Result<quire_core::index::MergeState> {
+        if let Some(known) = self.merges.state(n, commit) {
+            return Ok(known);
+        }
+        self.changed();
+        self.merges.check(lib, n, commit, base)
+    }
+
+    /// Records a change to the indexes.
+    pub fn changed(&mut self) {
+        self.generation += 1;
+    }
+
+    /// How many changes were recorded.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 }
 
@@ -139,6 +210,7 @@ impl AppState {
         let mut indexes = Indexes {
             proposals: ProposalIndex::build(&lib)?,
             merges: MergeIndex::default(),
+            generation: 0,
         };
         tracing::info!(
             proposals = indexes.proposals.len(),
@@ -162,8 +234,10 @@ impl AppState {
             setup.first_maintainer = Some(("maintainer@localhost.invalid".into(), password));
         }
         let per_min = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least 1"));
+        let pages = page_cache::PageCache::new(&library);
         let state = AppState {
             inner: Arc::new(Inner {
+                pages,
                 writes: RateLimiter::keyed(per_min(config.writes_per_minute)),
                 auth_attempts: RateLimiter::keyed(per_min(config.auth_attempts_per_minute)),
                 config,
@@ -247,8 +321,14 @@ impl AppState {
         f: impl FnOnce(&mut Indexes) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
         let mut indexes = self.lock_indexes();
-        indexes.refresh(lib)?;
-        f(&mut indexes)
+        let refreshed = indexes.refresh(lib);
+        let out = refreshed
+            .map_err(AppError::from)
+            .and_then(|()| f(&mut indexes));
+        // Published before the lock is released: a page stamped with this generation was
+        // rendered from these indexes or newer ones (see `page_cache`).
+        self.inner.pages.set_generation(indexes.generation());
+        out
     }
 
     fn lock_indexes(&self) -> std::sync::MutexGuard<'_, Indexes> {
@@ -263,10 +343,52 @@ impl AppState {
                 if let Ok(lib) = Library::open_no_repair(&self.inner.library) {
                     let _ = g.proposals.rescan(&lib);
                 }
+                g.changed();
+                self.inner.pages.set_generation(g.generation());
                 self.inner.indexes.clear_poison();
                 g
             }
         }
+    }
+
+    /// Serves `key`'s page to an anonymous visitor: the page stored in the page cache for
+    /// the current stamp of its inputs, or else the one `render` makes (stored if none of
+    /// its inputs changed while it was rendered). See [`page_cache`].
+    pub async fn anonymous_page<Fut>(
+        &self,
+        key: page_cache::PageKey,
+        render: Fut,
+    ) -> Result<Response, AppError>
+    where
+        Fut: std::future::Future<Output = Result<Response, AppError>>,
+    {
+        let pages = &self.inner.pages;
+        let Some(before) = pages.stamp(&key) else {
+            return render.await;
+        };
+        if let Some(body) = pages.get(&key, &before) {
+            return Ok(Html(body).into_response());
+        }
+        let res = render.await?;
+        // Only a plain page is stored: a hit rebuilds exactly this response.
+        let plain = res.status() == StatusCode::OK
+            && res.headers().len() == 1
+            && res.headers().get(CONTENT_TYPE).map(|v| v.as_bytes())
+                == Some(b"text/html; charset=utf-8".as_slice());
+        if !plain {
+            return Ok(res);
+        }
+        let (parts, body) = res.into_parts();
+        let body = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .map_err(|e| AppError::internal(format!("reading a rendered page: {e}")))?;
+        pages.store(key, before, body.clone());
+        Ok(Response::from_parts(parts, Body::from(body)))
+    }
+
+    /// How the page cache has done so far.
+    pub fn page_cache_stats(&self) -> page_cache::PageCacheStats {
+        self.inner.pages.stats()
     }
 
     /// Runs `f` with the account store on a blocking thread.
@@ -347,14 +469,7 @@ async fn maintain_indexes(state: AppState) {
             last_rescan = tokio::time::Instant::now();
         }
         let checked = state
-            .with_index(move |lib, ix| {
-                if rescan {
-                    ix.proposals.rescan(lib)?;
-                    ix.merges.advance(lib)?;
-                    ix.merges.retain_current(&ix.proposals);
-                }
-                Ok(ix.merges.fill(lib, &ix.proposals, MERGE_CHECKS_PER_ROUND)?)
-            })
+            .with_index(move |lib, ix| Ok(ix.maintain(lib, rescan, MERGE_CHECKS_PER_ROUND)?))
             .await;
         let pause = match checked {
             Ok(_) => MERGE_ROUND_PAUSE,

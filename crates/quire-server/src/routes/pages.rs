@@ -8,7 +8,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use crate::auth::{set_cookie, CsrfForm, Viewer, SESSION_COOKIE};
+use crate::auth::{set_cookie, CsrfForm, Viewer, Visitor, SESSION_COOKIE};
+use crate::page_cache::PageKey;
 use crate::render::markdown;
 use crate::store::{Role, SESSION_SECONDS};
 use crate::templates::{
@@ -125,11 +126,28 @@ struct SectionQuery {
 
 async fn section_draft(
     State(state): State<AppState>,
-    viewer: Viewer,
+    visitor: Visitor,
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<SectionQuery>,
 ) -> Result<Response, AppError> {
-    section(state, viewer, id, None, q.reported.is_some()).await
+    let reported = q.reported.is_some();
+    match visitor {
+        Visitor::Viewer(viewer) => section(state, viewer, id, None, reported).await,
+        Visitor::Anonymous => {
+            let key = PageKey::Section {
+                id: id.clone(),
+                reported,
+            };
+            let render = section(
+                state.clone(),
+                Visitor::anonymous_viewer(),
+                id,
+                None,
+                reported,
+            );
+            state.anonymous_page(key, render).await
+        }
+    }
 }
 
 async fn section_edition(

@@ -25,7 +25,8 @@ use quire_core::{
 };
 use serde::Deserialize;
 
-use crate::auth::{CsrfForm, Viewer};
+use crate::auth::{CsrfForm, Viewer, Visitor};
+use crate::page_cache::PageKey;
 use crate::render::markdown;
 use crate::routes::pages::see_other;
 use crate::store::User;
@@ -366,7 +367,12 @@ fn list_page(
     titles: &HashMap<String, String>,
 ) -> Result<Listing, AppError> {
     use quire_core::index::MergeState;
-    let crate::Indexes { proposals, merges } = ix;
+    // A check made here changes the indexes: `generation` counts it (see `Indexes`).
+    let crate::Indexes {
+        proposals,
+        merges,
+        generation,
+    } = ix;
     let mut budget = CHECKS_PER_REQUEST;
     let mut unchecked = 0;
     let first_row = (page - 1) * PAGE_SIZE;
@@ -384,6 +390,7 @@ fn list_page(
                 Some(k) => Some(k),
                 None if budget > 0 => {
                     budget -= 1;
+                    *generation += 1;
                     Some(merges.check(lib, s.number, &s.commit, &s.base)?)
                 }
                 None => None,
@@ -408,7 +415,10 @@ fn list_page(
         let merge = if s.status == Status::Open {
             let state = match merges.state(s.number, &s.commit) {
                 Some(k) => k,
-                None => merges.check(lib, s.number, &s.commit, &s.base)?,
+                None => {
+                    *generation += 1;
+                    merges.check(lib, s.number, &s.commit, &s.base)?
+                }
             };
             Some(match state {
                 MergeState::Clean => "can merge",
@@ -636,7 +646,7 @@ struct PageRequest {
 
 async fn show(
     State(state): State<AppState>,
-    viewer: Viewer,
+    visitor: Visitor,
     Path(n): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
@@ -651,14 +661,28 @@ async fn show(
         "" => None,
         r => Some(r.parse::<u32>().map_err(|_| AppError::NotFound)?),
     };
+    let reported = first(&pairs, "reported") == "1";
     let req = PageRequest {
         view,
         rev,
-        reported: first(&pairs, "reported") == "1",
+        reported,
         errors: Vec::new(),
         drafts: Drafts::default(),
     };
-    proposal_response(&state, &viewer, n, req, StatusCode::OK).await
+    match visitor {
+        Visitor::Viewer(viewer) => proposal_response(&state, &viewer, n, req, StatusCode::OK).await,
+        Visitor::Anonymous => {
+            let key = PageKey::Proposal {
+                n,
+                view,
+                rev,
+                reported,
+            };
+            let viewer = Visitor::anonymous_viewer();
+            let render = proposal_response(&state, &viewer, n, req, StatusCode::OK);
+            state.anonymous_page(key, render).await
+        }
+    }
 }
 
 async fn proposal_response(
@@ -734,10 +758,7 @@ fn proposal_page(
     let conflicting = is_open
         && state.index_query(lib, |ix| {
             let latest = p.latest();
-            let known = match ix.merges.state(n, &latest.commit) {
-                Some(k) => k,
-                None => ix.merges.check(lib, n, &latest.commit, &latest.base)?,
-            };
+            let known = ix.merge_state(lib, n, &latest.commit, &latest.base)?;
             Ok(known == quire_core::index::MergeState::Conflict)
         })?;
     let conflicts = if conflicting {

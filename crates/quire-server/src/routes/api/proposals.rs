@@ -160,7 +160,12 @@ async fn list(
     let out = state
         .with_index(move |lib, ix| {
             use quire_core::index::MergeState;
-            let crate::Indexes { proposals, merges } = ix;
+            // A check made here changes the indexes: `generation` counts it (see `Indexes`).
+            let crate::Indexes {
+                proposals,
+                merges,
+                generation,
+            } = ix;
             let filter = ProposalFilter { status, section };
             let mut out = Vec::new();
             let mut skip = (page - 1) * per_page;
@@ -176,7 +181,10 @@ async fn list(
                 } else {
                     let k = match merges.state(s.number, &s.commit) {
                         Some(k) => k,
-                        None => merges.check(lib, s.number, &s.commit, &s.base)?,
+                        None => {
+                            *generation += 1;
+                            merges.check(lib, s.number, &s.commit, &s.base)?
+                        }
                     };
                     match k {
                         MergeState::Clean => Mergeability::Clean,

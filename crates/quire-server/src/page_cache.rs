@@ -1,0 +1,371 @@
+//! A cache of the pages anonymous visitors see (the draft's section pages and proposal
+//! pages), so that the most common request costs a few small file reads instead of git
+//! reads, rendering and a trip to the library's thread pool.
+//!
+//! **Exactness.** A cached page is served only while every input of the page is as it
+//! was when the page was rendered. Those inputs are summed up by a [`Stamp`], cheap enough
+//! to take on the async thread for every request:
+//!
+//! - the target of `refs/heads/main` (section text, manifest, titles, mergeability),
+//! - the target of the page's own event log (`refs/comments/<id>` or
+//!   `refs/proposals/<n>/meta`),
+//! - the identity and length of the change journal (`quire-journal`), which every Quire
+//!   writer, in any process, appends to around each ref update: a page's lists come from
+//!   the in-memory indexes, which the uncached handler first brings up to date from it,
+//! - the generation of the in-memory indexes ([`crate::Indexes`]), which counts their
+//!   changes, including those made without a ref change (a background mergeability check
+//!   finishing) and the ones found by the periodic rescan of the refs.
+//!
+//! Refs are read as git reads them: the loose ref file if there is one, otherwise
+//! `packed-refs`. A ref that cannot be read so cheaply (a symbolic ref, a large
+//! `packed-refs`, an unusual layout) makes the page uncacheable: it is rendered as before.
+//!
+//! A page is stored only if the stamp taken **before** rendering equals the one taken
+//! **after**: every input then held still while the page was rendered, so the page is the
+//! one the stamp describes. (An input that changed and changed back while one page was
+//! rendering could slip through; of the inputs, only a ref can go back to an old value, and
+//! only by a rewind, which Quire itself never makes.)
+//!
+//! The pages stored carry no per-visitor data: anonymous pages have no forms and so no
+//! CSRF token, and their responses set no cookie (see [`crate::auth::csrf_cookie`]).
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::body::Bytes;
+
+/// A page that can be cached.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PageKey {
+    /// A section page of the draft.
+    Section {
+        /// The section id.
+        id: String,
+        /// `?reported` was given.
+        reported: bool,
+    },
+    /// A proposal page.
+    Proposal {
+        /// The proposal number.
+        n: u64,
+        /// `diff`, `side` or `preview`.
+        view: &'static str,
+        /// The revision asked for, if any.
+        rev: Option<u32>,
+        /// `?reported=1` was given.
+        reported: bool,
+    },
+}
+
+impl PageKey {
+    /// The page's own event-log ref (besides `main`), if its name is safe to read.
+    fn log_ref(&self) -> Option<String> {
+        match self {
+            PageKey::Section { id, .. } => quire_core::SectionId::new(id)
+                .ok()
+                .map(|id| format!("refs/comments/{id}")),
+            PageKey::Proposal { n, .. } => Some(format!("refs/proposals/{n}/meta")),
+        }
+    }
+}
+
+/// The inputs of a page, as they are now. See the module docs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    main: Option<[u8; 40]>,
+    log: Option<[u8; 40]>,
+    journal: Option<FileIdentity>,
+    generation: u64,
+}
+
+/// Which file, and how far it has been written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileIdentity {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: i64,
+    mtime_nsec: i64,
+}
+
+#[derive(Clone)]
+struct Entry {
+    stamp: Stamp,
+    body: Bytes,
+}
+
+#[derive(Clone)]
+struct ByBytes;
+
+impl quick_cache::Weighter<PageKey, Entry> for ByBytes {
+    fn weight(&self, _key: &PageKey, val: &Entry) -> u64 {
+        // The body, plus roughly what the key and the entry take.
+        val.body.len() as u64 + 256
+    }
+}
+
+/// Bytes of pages kept at most.
+pub const PAGE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// `packed-refs` files larger than this are not read on every request: pages whose refs
+/// are packed there are rendered every time instead.
+const PACKED_REFS_LIMIT: u64 = 64 * 1024;
+
+/// How often the cache served, rendered and stored a page (for tests and logs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageCacheStats {
+    /// Pages served from the cache.
+    pub hits: u64,
+    /// Cacheable requests rendered because no page was stored for their stamp.
+    pub misses: u64,
+    /// Pages stored after rendering.
+    pub stores: u64,
+}
+
+/// The cache (one per server).
+pub struct PageCache {
+    /// The library's git directory, if its refs can be read directly.
+    git_dir: Option<PathBuf>,
+    main_path: PathBuf,
+    journal_path: PathBuf,
+    entries: quick_cache::sync::Cache<PageKey, Entry, ByBytes>,
+    /// The generation of the indexes, published by whoever changed them while still
+    /// holding their lock.
+    generation: AtomicU64,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    stores: AtomicU64,
+}
+
+impl PageCache {
+    /// A cache for the library at `library` (a bare repository, or a work tree with a
+    /// `.git` directory). Any other layout gives a cache that never stores anything.
+    pub fn new(library: &Path) -> PageCache {
+        let git_dir = [library.to_path_buf(), library.join(".git")]
+            .into_iter()
+            .find(|d| d.join("HEAD").is_file() && d.join("refs").is_dir())
+            // Worktrees share refs with another directory, and reftable keeps them in a
+            // format of its own: neither is read here.
+            .filter(|d| !d.join("commondir").exists() && !d.join("reftable").exists());
+        let base = git_dir.clone().unwrap_or_default();
+        PageCache {
+            main_path: base.join(quire_core::MAIN_REF),
+            journal_path: base.join("quire-journal"),
+            git_dir,
+            entries: quick_cache::sync::Cache::with_weighter(2048, PAGE_CACHE_BYTES, ByBytes),
+            generation: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            stores: AtomicU64::new(0),
+        }
+    }
+
+    /// Publishes the generation of the indexes (call while holding their lock).
+    pub fn set_generation(&self, generation: u64) {
+        self.generation.fetch_max(generation, Ordering::SeqCst);
+    }
+
+    /// The stamp of `key`'s page now, or `None` if it cannot be taken cheaply.
+    pub fn stamp(&self, key: &PageKey) -> Option<Stamp> {
+        let git_dir = self.git_dir.as_deref()?;
+        let log = key.log_ref()?;
+        let generation = self.generation.load(Ordering::SeqCst);
+        let journal = match std::fs::metadata(&self.journal_path) {
+            Ok(m) => Some(identity(&m)?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(_) => return None,
+        };
+        Some(Stamp {
+            main: read_ref(git_dir, &self.main_path, quire_core::MAIN_REF).ok()?,
+            log: read_ref(git_dir, &git_dir.join(&log), &log).ok()?,
+            journal,
+            generation,
+        })
+    }
+
+    /// The page stored for `key` under exactly `stamp`.
+    pub fn get(&self, key: &PageKey, stamp: &Stamp) -> Option<Bytes> {
+        let hit = self
+            .entries
+            .get(key)
+            .filter(|e| &e.stamp == stamp)
+            .map(|e| e.body);
+        let counter = if hit.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        hit
+    }
+
+    /// Stores `body`, rendered after `before` was taken, if the stamp is still `before`.
+    pub fn store(&self, key: PageKey, before: Stamp, body: Bytes) {
+        if self.stamp(&key).as_ref() != Some(&before) {
+            return;
+        }
+        self.entries.insert(
+            key,
+            Entry {
+                stamp: before,
+                body,
+            },
+        );
+        self.stores.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The counts so far.
+    pub fn stats(&self) -> PageCacheStats {
+        PageCacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            stores: self.stores.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn identity(m: &std::fs::Metadata) -> Option<FileIdentity> {
+    use std::os::unix::fs::MetadataExt;
+    Some(FileIdentity {
+        dev: m.dev(),
+        ino: m.ino(),
+        len: m.len(),
+        mtime: m.mtime(),
+        mtime_nsec: m.mtime_nsec(),
+    })
+}
+
+#[cfg(not(unix))]
+fn identity(_m: &std::fs::Metadata) -> Option<FileIdentity> {
+    None
+}
+
+/// Why a ref could not be read cheaply.
+#[derive(Debug, PartialEq, Eq)]
+struct Unreadable;
+
+/// The target of ref `name` (whose loose file is `path`), read as git does: the loose file,
+/// else its line in `packed-refs`, else there is no such ref.
+fn read_ref(git_dir: &Path, path: &Path, name: &str) -> Result<Option<[u8; 40]>, Unreadable> {
+    match File::open(path) {
+        Ok(f) => {
+            // A loose ref is "<40 hex>\n"; read one byte more to see that nothing follows.
+            let mut buf = [0u8; 42];
+            let n = read_up_to(f, &mut buf).map_err(|_| Unreadable)?;
+            match &buf[..n] {
+                [id @ .., b'\n'] => object_id(id).map(Some).ok_or(Unreadable),
+                _ => Err(Unreadable),
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => packed_ref(git_dir, name),
+        Err(_) => Err(Unreadable),
+    }
+}
+
+/// Reads until `buf` is full or the file ends.
+fn read_up_to(mut f: File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// A 40-digit lowercase hex object id.
+fn object_id(id: &[u8]) -> Option<[u8; 40]> {
+    let id: [u8; 40] = id.try_into().ok()?;
+    id.iter()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+        .then_some(id)
+}
+
+/// Ref `name`'s line in `packed-refs` (small ones only).
+fn packed_ref(git_dir: &Path, name: &str) -> Result<Option<[u8; 40]>, Unreadable> {
+    let f = match File::open(git_dir.join("packed-refs")) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(_) => return Err(Unreadable),
+    };
+    let mut text = Vec::new();
+    f.take(PACKED_REFS_LIMIT + 1)
+        .read_to_end(&mut text)
+        .map_err(|_| Unreadable)?;
+    if text.len() as u64 > PACKED_REFS_LIMIT {
+        return Err(Unreadable);
+    }
+    for line in text.split(|b| *b == b'\n') {
+        if line.starts_with(b"#") || line.starts_with(b"^") || line.is_empty() {
+            continue;
+        }
+        let (id, rest) = line.split_at_checked(40).ok_or(Unreadable)?;
+        if rest.strip_prefix(b" ") == Some(name.as_bytes()) {
+            return object_id(id).map(Some).ok_or(Unreadable);
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    const A: &str = "0123456789abcdef0123456789abcdef01234567";
+    const B: &str = "89abcdef0123456789abcdef0123456789abcdef";
+
+    fn read(dir: &Path, name: &str) -> Result<Option<String>, Unreadable> {
+        read_ref(dir, &dir.join(name), name)
+            .map(|id| id.map(|id| String::from_utf8(id.to_vec()).unwrap()))
+    }
+
+    #[test]
+    fn refs_are_read_loose_first_then_packed_else_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("refs/heads")).unwrap();
+        assert_eq!(read(d, "refs/heads/main"), Ok(None));
+        std::fs::write(
+            d.join("packed-refs"),
+            format!("# pack-refs with: peeled fully-peeled sorted \n{B} refs/heads/main\n{A} refs/heads/mainline\n^{A}\n"),
+        )
+        .unwrap();
+        assert_eq!(read(d, "refs/heads/main"), Ok(Some(B.into())));
+        assert_eq!(read(d, "refs/heads/mainline"), Ok(Some(A.into())));
+        assert_eq!(read(d, "refs/heads/other"), Ok(None));
+        std::fs::write(d.join("refs/heads/main"), format!("{A}\n")).unwrap();
+        assert_eq!(read(d, "refs/heads/main"), Ok(Some(A.into())));
+    }
+
+    #[test]
+    fn anything_unusual_is_unreadable() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("refs/heads/dir")).unwrap();
+        for bad in [
+            "ref: refs/heads/other\n".to_string(),
+            A.to_string(),
+            format!("{A}\n\n"),
+            format!("{}\n", A.to_uppercase()),
+            format!("{A}00\n"),
+        ] {
+            std::fs::write(d.join("refs/heads/main"), bad.as_bytes()).unwrap();
+            assert_eq!(read(d, "refs/heads/main"), Err(Unreadable), "{bad:?}");
+        }
+        assert_eq!(read(d, "refs/heads/dir"), Err(Unreadable));
+        std::fs::write(
+            d.join("packed-refs"),
+            "x".repeat(PACKED_REFS_LIMIT as usize + 1),
+        )
+        .unwrap();
+        assert_eq!(read(d, "refs/heads/gone"), Err(Unreadable));
+    }
+}
