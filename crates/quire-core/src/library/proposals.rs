@@ -451,9 +451,33 @@ impl Library {
         changes: &[(SectionId, String)],
         note: &str,
     ) -> Result<Proposal> {
+        self.revise_from(n, who, None, changes, note)
+    }
+
+    /// As [`Library::revise`], for text edited from revision `from` (when given): if the
+    /// proposal has another latest revision by now, it is refused with
+    /// [`Error::Contention`] and nothing is written, so an edit made on an old revision
+    /// never silently undoes a newer one.
+    pub fn revise_from(
+        &self,
+        n: u64,
+        who: &Identity,
+        from: Option<u32>,
+        changes: &[(SectionId, String)],
+        note: &str,
+    ) -> Result<Proposal> {
         let note = check_body("note", note, true)?;
         let p = self.proposal(n)?;
         require_open(&p, "revised")?;
+        if let Some(from) = from {
+            if from != p.latest().number {
+                return Err(Error::Contention(format!(
+                    "proposal {n} is at revision {} now, and this edit started from revision \
+                     {from}; look at the latest revision and make the edit again",
+                    p.latest().number
+                )));
+            }
+        }
         if changes.is_empty() {
             return Err(Error::invalid("revision", "it changes no section"));
         }

@@ -588,3 +588,52 @@ fn a_revision_commit_is_authored_by_whoever_made_it() {
         p.author.to_string()
     );
 }
+
+#[test]
+fn an_edit_started_from_an_old_revision_is_refused_and_writes_nothing() {
+    let fx = Fixture::new();
+    fx.propose_sample("05");
+    let id = SectionId::new("assisted-digital").expect("id");
+    let text = fx.lib.proposal_text(1, &id, None).expect("text");
+    // Two people open the edit form at revision 1; the first one saves.
+    fx.lib
+        .revise_from(
+            1,
+            &reviewer(),
+            Some(1),
+            &[(id.clone(), format!("{text}\nFirst closing line.\n"))],
+            "",
+        )
+        .expect("first edit");
+    let before = fx.git(&["for-each-ref"]);
+    let err = fx
+        .lib
+        .revise_from(
+            1,
+            &contributor(),
+            Some(1),
+            &[(id.clone(), format!("{text}\nSecond closing line.\n"))],
+            "",
+        )
+        .expect_err("the second edit started from revision 1");
+    assert!(matches!(err, Error::Contention(_)), "{err:?}");
+    assert!(err.to_string().contains("revision 2"), "{err}");
+    assert_eq!(fx.git(&["for-each-ref"]), before, "nothing written");
+    assert!(fx
+        .lib
+        .proposal_text(1, &id, None)
+        .expect("text")
+        .contains("First closing line."));
+    // Made again from the latest revision, it is accepted.
+    let p = fx
+        .lib
+        .revise_from(
+            1,
+            &contributor(),
+            Some(2),
+            &[(id, format!("{text}\nSecond closing line.\n"))],
+            "",
+        )
+        .expect("edit from revision 2");
+    assert_eq!(p.latest().number, 3);
+}
