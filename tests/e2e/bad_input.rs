@@ -610,6 +610,21 @@ fn bad_input_is_refused_with_its_exit_code_and_changes_no_ref() {
             2,
             &["control character"],
         ),
+        case(
+            "a revision edited from a revision that is not the latest",
+            &[
+                "revise",
+                "3",
+                "--section",
+                "customer-experience",
+                "--file",
+                &valid,
+                "--from-revision",
+                "7",
+            ],
+            5,
+            &["proposal 3 is at revision 1 now", "started from revision 7"],
+        ),
         // Numbers that are not proposal or revision numbers.
         case(
             "a proposal number past u64",

@@ -66,3 +66,49 @@ fn an_editor_that_leaves_the_text_unchanged_writes_nothing() {
         .stderr_has("exited with");
     assert_eq!(env.refs(), refs, "a failed edit changed refs");
 }
+
+#[test]
+fn a_revision_saved_while_the_editor_was_open_is_not_undone() {
+    let env = Env::new();
+    env.init_empty();
+    let text = env.show("usability");
+    let first = env.write(
+        "first.md",
+        text.replace("Testing with five users", "Testing with six users"),
+    );
+    env.quire(["propose", "usability", "--title", "Six users"])
+        .arg_path("--file", &first)
+        .author("Priya Shah <priya@example.org>")
+        .ok();
+    // While Priya's editor is open on revision 1, a maintainer saves revision 2.
+    let other = env.write(
+        "other.md",
+        text.replace("Testing with five users", "Testing with eight users"),
+    );
+    let editor = env.script(
+        "edit.sh",
+        "\"$QUIRE_BIN\" --repo \"$QUIRE_TEST_REPO\" --author 'Sam Lee <sam@example.org>' \
+         revise 1 --section usability --file \"$OTHER\" >/dev/null || exit 9\n\
+         sed -i 's/Testing with six users/Testing with seven users/' \"$1\"",
+    );
+    let refs_before_editing = env.refs();
+    env.quire(["revise", "1"])
+        .author("Priya Shah <priya@example.org>")
+        .env("EDITOR", &editor)
+        .env("QUIRE_BIN", crate::support::QUIRE)
+        .env("QUIRE_TEST_REPO", env.repo())
+        .env("OTHER", &other)
+        .code(5)
+        .stderr_has("proposal 1 is at revision 2 now");
+    assert_ne!(env.refs(), refs_before_editing, "revision 2 was saved");
+    // Only the maintainer's revision was added.
+    env.git(["rev-parse", "--verify", "-q", "refs/proposals/1/2"])
+        .ok();
+    env.git(["rev-parse", "--verify", "-q", "refs/proposals/1/3"])
+        .code(1);
+    let latest = env
+        .git(["show", "refs/proposals/1/2:sections/usability.md"])
+        .ok()
+        .stdout();
+    assert!(latest.contains("Testing with eight users"), "{latest}");
+}

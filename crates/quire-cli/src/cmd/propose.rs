@@ -197,6 +197,10 @@ pub struct ReviseArgs {
     /// What changed in this revision, for reviewers
     #[arg(long, default_value = "")]
     pub note: String,
+    /// The revision your text was edited from: refused if the proposal has a newer one
+    /// by now (the editor sets this itself)
+    #[arg(long, value_name = "REVISION")]
+    pub from_revision: Option<u32>,
     /// Print the proposal as JSON
     #[arg(long)]
     pub json: bool,
@@ -206,12 +210,14 @@ pub fn revise(ctx: &Context, a: ReviseArgs) -> anyhow::Result<()> {
     let lib = ctx.open()?;
     let who = ctx.identity(Some(&lib))?;
     let p = lib.proposal(a.number)?;
-    let changes = if a.file.is_empty() && a.section.is_empty() {
-        edit_latest(&lib, &p)?
+    let (changes, from) = if a.file.is_empty() && a.section.is_empty() {
+        // Someone may add a revision while the editor is open: do not undo it.
+        let from = a.from_revision.unwrap_or(p.latest().number);
+        (edit_latest(&lib, &p)?, Some(from))
     } else {
-        pair_files(&p, &a.section, &a.file)?
+        (pair_files(&p, &a.section, &a.file)?, a.from_revision)
     };
-    let p = lib.revise(a.number, &who, &changes, &a.note)?;
+    let p = lib.revise_from(a.number, &who, from, &changes, &a.note)?;
     if a.json {
         return json(&p);
     }
