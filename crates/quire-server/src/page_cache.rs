@@ -9,9 +9,12 @@
 //! - the target of `refs/heads/main` (section text, manifest, titles, mergeability),
 //! - the target of the page's own event log (`refs/comments/<id>` or
 //!   `refs/proposals/<n>/meta`),
-//! - the identity and length of the change journal (`quire-journal`), which every Quire
-//!   writer, in any process, appends to around each ref update: a page's lists come from
-//!   the in-memory indexes, which the uncached handler first brings up to date from it,
+//! - for a section page, the identity and length of the change journal (`quire-journal`),
+//!   which every Quire writer, in any process, appends to around each ref update: its
+//!   list of open proposals comes from the in-memory index, which the uncached handler
+//!   first brings up to date from the journal. (A proposal page reads nothing else that
+//!   follows the journal: its one answer from the indexes, mergeability, is exact for the
+//!   `main` and the revision asked about, both in the stamp.)
 //! - the generation of the in-memory indexes ([`crate::Indexes`]), which counts their
 //!   changes, including those made without a ref change (a background mergeability check
 //!   finishing) and the ones found by the periodic rescan of the refs.
@@ -60,6 +63,12 @@ pub enum PageKey {
 }
 
 impl PageKey {
+    /// Whether the page shows what the indexes read from the change journal (see the
+    /// module docs).
+    fn follows_journal(&self) -> bool {
+        matches!(self, PageKey::Section { .. })
+    }
+
     /// The page's own event-log ref (besides `main`), if its name is safe to read.
     fn log_ref(&self) -> Option<String> {
         match self {
@@ -172,10 +181,14 @@ impl PageCache {
         let git_dir = self.git_dir.as_deref()?;
         let log = key.log_ref()?;
         let generation = self.generation.load(Ordering::SeqCst);
-        let journal = match std::fs::metadata(&self.journal_path) {
-            Ok(m) => Some(identity(&m)?),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(_) => return None,
+        let journal = if key.follows_journal() {
+            match std::fs::metadata(&self.journal_path) {
+                Ok(m) => Some(identity(&m)?),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(_) => return None,
+            }
+        } else {
+            None
         };
         Some(Stamp {
             main: read_ref(git_dir, &self.main_path, quire_core::MAIN_REF).ok()?,
@@ -252,9 +265,11 @@ struct Unreadable;
 fn read_ref(git_dir: &Path, path: &Path, name: &str) -> Result<Option<[u8; 40]>, Unreadable> {
     match File::open(path) {
         Ok(f) => {
-            // A loose ref is "<40 hex>\n"; read one byte more to see that nothing follows.
+            // A loose ref is "<40 hex>\n"; ask for one byte more to see that nothing
+            // follows. One read is enough: a regular file gives all that is asked for
+            // unless it ends first.
             let mut buf = [0u8; 42];
-            let n = read_up_to(f, &mut buf).map_err(|_| Unreadable)?;
+            let n = read_once(f, &mut buf).map_err(|_| Unreadable)?;
             match &buf[..n] {
                 [id @ .., b'\n'] => object_id(id).map(Some).ok_or(Unreadable),
                 _ => Err(Unreadable),
@@ -265,18 +280,14 @@ fn read_ref(git_dir: &Path, path: &Path, name: &str) -> Result<Option<[u8; 40]>,
     }
 }
 
-/// Reads until `buf` is full or the file ends.
-fn read_up_to(mut f: File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match f.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
+/// One `read` (retried if interrupted).
+fn read_once(mut f: File, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match f.read(buf) {
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            out => return out,
         }
     }
-    Ok(n)
 }
 
 /// A 40-digit lowercase hex object id.

@@ -33,6 +33,24 @@ async fn anyone_reads_the_contents_and_a_section() {
 }
 
 #[tokio::test]
+async fn every_response_has_its_own_request_id() {
+    let t = TestApp::new();
+    let mut ids = std::collections::HashSet::new();
+    for path in [
+        "/",
+        "/",
+        "/sections/usability",
+        "/sections/usability",
+        "/nowhere",
+    ] {
+        let r = t.get(path, None).await;
+        let id = r.headers.get("x-request-id").unwrap().to_str().unwrap();
+        assert_eq!(id.len(), 36, "{id}");
+        assert!(ids.insert(id.to_string()), "{id} twice");
+    }
+}
+
+#[tokio::test]
 async fn the_first_visit_sets_a_strict_httponly_csrf_cookie() {
     let t = TestApp::new();
     let req = axum::http::Request::builder()
