@@ -23,6 +23,15 @@
 //! `packed-refs`. A ref that cannot be read so cheaply (a symbolic ref, a large
 //! `packed-refs`, an unusual layout) makes the page uncacheable: it is rendered as before.
 //!
+//! A loose ref file once read is kept open ("pinned", a bounded number of them), so that
+//! the next stamp needs one `lstat` of it instead of open, read and close: while the file
+//! is open its inode cannot be freed, so no other file can have its inode number, and a
+//! path that still names that inode, with the same size, mtime and ctime, names the file
+//! that was read. Git, libgit2 and Quire never write a loose ref in place (they write a
+//! lock file and rename it over the ref: a new inode); a tool that did would change the
+//! file's ctime, so only such an overwrite within one tick of the file system's clock of
+//! the file's last change could go unseen.
+//!
 //! A page is stored only if the stamp taken **before** rendering equals the one taken
 //! **after**: every input then held still while the page was rendered, so the page is the
 //! one the stamp describes. (An input that changed and changed back while one page was
@@ -36,6 +45,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 
@@ -97,7 +107,20 @@ struct FileIdentity {
     len: u64,
     mtime: i64,
     mtime_nsec: i64,
+    ctime: i64,
+    ctime_nsec: i64,
 }
+
+/// A loose ref file read once and kept open (see the module docs).
+struct Pin {
+    _file: File,
+    /// Taken from the open file before its content was read.
+    identity: FileIdentity,
+    target: [u8; 40],
+}
+
+/// Loose ref files kept open at most (file descriptors).
+const PINNED_REFS: usize = 128;
 
 #[derive(Clone)]
 struct Entry {
@@ -140,6 +163,8 @@ pub struct PageCache {
     main_path: PathBuf,
     journal_path: PathBuf,
     entries: quick_cache::sync::Cache<PageKey, Entry, ByBytes>,
+    /// By ref name.
+    pins: quick_cache::sync::Cache<String, Arc<Pin>>,
     /// The generation of the indexes, published by whoever changed them while still
     /// holding their lock.
     generation: AtomicU64,
@@ -164,6 +189,7 @@ impl PageCache {
             journal_path: base.join("quire-journal"),
             git_dir,
             entries: quick_cache::sync::Cache::with_weighter(2048, PAGE_CACHE_BYTES, ByBytes),
+            pins: quick_cache::sync::Cache::new(PINNED_REFS),
             generation: AtomicU64::new(0),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -191,8 +217,10 @@ impl PageCache {
             None
         };
         Some(Stamp {
-            main: read_ref(git_dir, &self.main_path, quire_core::MAIN_REF).ok()?,
-            log: read_ref(git_dir, &git_dir.join(&log), &log).ok()?,
+            main: self
+                .read_ref(git_dir, &self.main_path, quire_core::MAIN_REF)
+                .ok()?,
+            log: self.read_ref(git_dir, &git_dir.join(&log), &log).ok()?,
             journal,
             generation,
         })
@@ -248,6 +276,8 @@ fn identity(m: &std::fs::Metadata) -> Option<FileIdentity> {
         len: m.len(),
         mtime: m.mtime(),
         mtime_nsec: m.mtime_nsec(),
+        ctime: m.ctime(),
+        ctime_nsec: m.ctime_nsec(),
     })
 }
 
@@ -260,28 +290,61 @@ fn identity(_m: &std::fs::Metadata) -> Option<FileIdentity> {
 #[derive(Debug, PartialEq, Eq)]
 struct Unreadable;
 
-/// The target of ref `name` (whose loose file is `path`), read as git does: the loose file,
-/// else its line in `packed-refs`, else there is no such ref.
-fn read_ref(git_dir: &Path, path: &Path, name: &str) -> Result<Option<[u8; 40]>, Unreadable> {
-    match File::open(path) {
-        Ok(f) => {
-            // A loose ref is "<40 hex>\n"; ask for one byte more to see that nothing
-            // follows. One read is enough: a regular file gives all that is asked for
-            // unless it ends first.
-            let mut buf = [0u8; 42];
-            let n = read_once(f, &mut buf).map_err(|_| Unreadable)?;
-            match &buf[..n] {
-                [id @ .., b'\n'] => object_id(id).map(Some).ok_or(Unreadable),
-                _ => Err(Unreadable),
+impl PageCache {
+    /// The target of ref `name` (whose loose file is `path`), read as git does: the loose
+    /// file, else its line in `packed-refs`, else there is no such ref.
+    fn read_ref(
+        &self,
+        git_dir: &Path,
+        path: &Path,
+        name: &str,
+    ) -> Result<Option<[u8; 40]>, Unreadable> {
+        let now = match std::fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_file() => identity(&m).ok_or(Unreadable)?,
+            Ok(_) => return Err(Unreadable),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return packed_ref(git_dir, name),
+            Err(_) => return Err(Unreadable),
+        };
+        if let Some(pin) = self.pins.get(name) {
+            if pin.identity == now {
+                return Ok(Some(pin.target));
             }
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => packed_ref(git_dir, name),
-        Err(_) => Err(Unreadable),
+        let file = match File::open(path) {
+            Ok(f) => f,
+            // Gone since the lstat (packed, or deleted).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return packed_ref(git_dir, name),
+            Err(_) => return Err(Unreadable),
+        };
+        let identity = file
+            .metadata()
+            .ok()
+            .filter(|m| m.file_type().is_file())
+            .and_then(|m| identity(&m))
+            .ok_or(Unreadable)?;
+        // A loose ref is "<40 hex>\n"; ask for one byte more to see that nothing follows.
+        // One read is enough: a regular file gives all that is asked for unless it ends
+        // first.
+        let mut buf = [0u8; 42];
+        let n = read_once(&file, &mut buf).map_err(|_| Unreadable)?;
+        let target = match &buf[..n] {
+            [id @ .., b'\n'] => object_id(id).ok_or(Unreadable)?,
+            _ => return Err(Unreadable),
+        };
+        self.pins.insert(
+            name.to_string(),
+            Arc::new(Pin {
+                _file: file,
+                identity,
+                target,
+            }),
+        );
+        Ok(Some(target))
     }
 }
 
 /// One `read` (retried if interrupted).
-fn read_once(mut f: File, buf: &mut [u8]) -> std::io::Result<usize> {
+fn read_once(mut f: &File, buf: &mut [u8]) -> std::io::Result<usize> {
     loop {
         match f.read(buf) {
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -300,7 +363,14 @@ fn object_id(id: &[u8]) -> Option<[u8; 40]> {
 
 /// Ref `name`'s line in `packed-refs` (small ones only).
 fn packed_ref(git_dir: &Path, name: &str) -> Result<Option<[u8; 40]>, Unreadable> {
-    let f = match File::open(git_dir.join("packed-refs")) {
+    let path = git_dir.join("packed-refs");
+    // Usually there is none: a failed lstat costs less than a failed open.
+    match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(_) => return Err(Unreadable),
+        Ok(_) => {}
+    }
+    let f = match File::open(&path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(_) => return Err(Unreadable),
@@ -334,8 +404,50 @@ mod tests {
     const B: &str = "89abcdef0123456789abcdef0123456789abcdef";
 
     fn read(dir: &Path, name: &str) -> Result<Option<String>, Unreadable> {
-        read_ref(dir, &dir.join(name), name)
+        // A fresh cache each time: nothing pinned.
+        let cache = PageCache::new(dir);
+        read_with(&cache, dir, name)
+    }
+
+    fn read_with(cache: &PageCache, dir: &Path, name: &str) -> Result<Option<String>, Unreadable> {
+        cache
+            .read_ref(dir, &dir.join(name), name)
             .map(|id| id.map(|id| String::from_utf8(id.to_vec()).unwrap()))
+    }
+
+    /// Replaces a loose ref as git does: a lock file renamed over it.
+    fn update(dir: &Path, name: &str, target: &str) {
+        let lock = dir.join(format!("{name}.lock"));
+        std::fs::write(&lock, format!("{target}\n")).unwrap();
+        std::fs::rename(lock, dir.join(name)).unwrap();
+    }
+
+    #[test]
+    fn a_pinned_ref_is_read_again_when_its_file_is_replaced_or_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("refs/heads")).unwrap();
+        let cache = PageCache::new(d);
+        let name = "refs/heads/main";
+        update(d, name, A);
+        assert_eq!(read_with(&cache, d, name), Ok(Some(A.into())));
+        assert_eq!(read_with(&cache, d, name), Ok(Some(A.into())));
+        // Many updates in a row (in one tick of the clock, likely): each is seen.
+        for k in 0..50 {
+            let t = if k % 2 == 0 { B } else { A };
+            update(d, name, t);
+            assert_eq!(read_with(&cache, d, name), Ok(Some(t.into())), "{k}");
+        }
+        // Written in place, a new length.
+        std::fs::write(d.join(name), format!("{A}\n\n")).unwrap();
+        assert_eq!(read_with(&cache, d, name), Err(Unreadable));
+        update(d, name, B);
+        assert_eq!(read_with(&cache, d, name), Ok(Some(B.into())));
+        // Deleted, then packed.
+        std::fs::remove_file(d.join(name)).unwrap();
+        assert_eq!(read_with(&cache, d, name), Ok(None));
+        std::fs::write(d.join("packed-refs"), format!("{A} {name}\n")).unwrap();
+        assert_eq!(read_with(&cache, d, name), Ok(Some(A.into())));
     }
 
     #[test]
