@@ -173,7 +173,7 @@ fn exit_code(e: &anyhow::Error) -> u8 {
                 | E::NoChange(_)
                 | E::EditionExists(_)
                 | E::AlreadyExists(_) => exit::REFUSED,
-                E::Contention(_) => exit::BUSY,
+                E::Contention(_) | E::Outdated(_) => exit::BUSY,
                 _ => exit::FAILURE,
             };
         }

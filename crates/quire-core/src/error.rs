@@ -50,6 +50,10 @@ pub enum Error {
     /// Publishing under a name that is taken.
     #[error("an edition named '{0}' already exists")]
     EditionExists(String),
+    /// The change was made from a state that is no longer current (an edit started from
+    /// a revision that has a newer one by now); nothing was written.
+    #[error("{0}")]
+    Outdated(String),
     /// Another writer kept winning the race for a ref; nothing was written.
     #[error("the library was busy ({0}); nothing was changed, try again")]
     Contention(String),

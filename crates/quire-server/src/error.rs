@@ -61,7 +61,7 @@ impl AppError {
                 | E::Conflict(_)
                 | E::NoChange(_)
                 | E::EditionExists(_) => StatusCode::CONFLICT,
-                E::Contention(_) => StatusCode::CONFLICT,
+                E::Contention(_) | E::Outdated(_) => StatusCode::CONFLICT,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
             AppError::Store(crate::store::StoreError::Invalid(_)) => {

@@ -472,11 +472,23 @@ async fn only_the_author_or_a_maintainer_revises_updates_and_withdraws() {
     let r = post(
         &t,
         &format!("/api/v1/proposals/{n}/revisions"),
-        json!({"changes": [{"section": "usability", "text": usability_with(&t, "Maintainer's words.")}]}),
+        json!({"changes": [{"section": "usability", "text": usability_with(&t, "Maintainer's words.")}], "from_revision": 2}),
         Some(&m),
     )
     .await;
     r.assert_status(StatusCode::OK);
+    // An edit made from revision 2 after revision 3 is refused, and writes nothing.
+    let before = t.refs();
+    let r = post(
+        &t,
+        &format!("/api/v1/proposals/{n}/revisions"),
+        json!({"changes": [{"section": "usability", "text": usability_with(&t, "Late words.")}], "from_revision": 2}),
+        Some(&a),
+    )
+    .await;
+    let msg = api_error(&r, StatusCode::CONFLICT);
+    assert!(msg.contains("is at revision 3 now"), "{msg}");
+    assert_eq!(t.refs(), before);
 
     // Withdrawing takes no body at all.
     let r = t

@@ -1076,3 +1076,79 @@ async fn every_proposal_page_keeps_its_headings_in_order() {
         assert_headings_in_order(&r.body);
     }
 }
+
+#[tokio::test]
+async fn a_revise_form_opened_before_a_newer_revision_does_not_undo_it() {
+    let t = TestApp::new();
+    let a = t.contributor();
+    let m = t.maintainer();
+    let n = propose_line(&t, &a, "Keep your standards short, plain and practical").await;
+    let path = format!("/proposals/{n}/revise");
+    // Both open the form at revision 1.
+    t.get(&path, Some(&a))
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains("name=\"from\" value=\"1\"");
+    let by_maintainer = usability(&t).replace(LINE, "Keep your standards short and useful");
+    t.post_form(
+        &path,
+        &[
+            ("text_usability", &by_maintainer),
+            ("from", "1"),
+            ("action", "submit"),
+        ],
+        Some(&m),
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+
+    // The author saves from the old form: refused, nothing written, their text kept, and
+    // the form now carries revision 2.
+    let by_author = usability(&t).replace(LINE, "Keep your standards short and clear");
+    let before = t.refs();
+    t.post_form(
+        &path,
+        &[
+            ("text_usability", &by_author),
+            ("from", "1"),
+            ("action", "submit"),
+        ],
+        Some(&a),
+    )
+    .await
+    .assert_status(StatusCode::CONFLICT)
+    .assert_contains("is at revision 2 now")
+    .assert_contains("short and clear")
+    .assert_contains("name=\"from\" value=\"2\"");
+    assert_eq!(t.refs(), before, "a stale form must not write");
+    assert_eq!(t.lib().proposal(n).unwrap().latest().number, 2);
+
+    // A form revision that is not a number is bad input.
+    t.post_form(
+        &path,
+        &[
+            ("text_usability", &by_author),
+            ("from", "two"),
+            ("action", "submit"),
+        ],
+        Some(&a),
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+    .assert_contains("is not a number");
+    assert_eq!(t.refs(), before);
+
+    // Saved again from revision 2, knowingly.
+    t.post_form(
+        &path,
+        &[
+            ("text_usability", &by_author),
+            ("from", "2"),
+            ("action", "submit"),
+        ],
+        Some(&a),
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(t.lib().proposal(n).unwrap().latest().number, 3);
+}

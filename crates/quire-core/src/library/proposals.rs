@@ -471,7 +471,7 @@ impl Library {
         require_open(&p, "revised")?;
         if let Some(from) = from {
             if from != p.latest().number {
-                return Err(Error::Contention(format!(
+                return Err(Error::Outdated(format!(
                     "proposal {n} is at revision {} now, and this edit started from revision \
                      {from}; look at the latest revision and make the edit again",
                     p.latest().number
@@ -552,7 +552,7 @@ impl Library {
         let p = self.update_proposal(n, who, |p| {
             require_open(p, event_kind)?;
             if p.latest().number != expected_latest {
-                return Err(Error::Contention(format!(
+                return Err(Error::Outdated(format!(
                     "proposal {n} got revision {} while this one was being made; look at it and try again",
                     p.latest().number
                 )));

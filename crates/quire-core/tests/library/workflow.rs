@@ -616,7 +616,7 @@ fn an_edit_started_from_an_old_revision_is_refused_and_writes_nothing() {
             "",
         )
         .expect_err("the second edit started from revision 1");
-    assert!(matches!(err, Error::Contention(_)), "{err:?}");
+    assert!(matches!(err, Error::Outdated(_)), "{err:?}");
     assert!(err.to_string().contains("revision 2"), "{err}");
     assert_eq!(fx.git(&["for-each-ref"]), before, "nothing written");
     assert!(fx

@@ -375,7 +375,11 @@ async fn publish(
     match done {
         Ok(e) => Ok(see_other(&format!("/editions/{}/changelog", e.slug))),
         Err(AppError::Core(
-            e @ (E::Invalid { .. } | E::EditionExists(_) | E::NoChange(_) | E::Contention(_)),
+            e @ (E::Invalid { .. }
+            | E::EditionExists(_)
+            | E::NoChange(_)
+            | E::Contention(_)
+            | E::Outdated(_)),
         )) => {
             let err = AppError::Core(e);
             let (status, message) = err.status_and_message();

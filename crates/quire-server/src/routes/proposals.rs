@@ -169,7 +169,9 @@ fn refusal(e: &AppError) -> Option<(StatusCode, String)> {
         AppError::Core(E::Conflict(report)) => {
             Some((StatusCode::CONFLICT, conflict_message(report)))
         }
-        AppError::Core(E::NotOpen { .. } | E::NotApproved { .. } | E::Contention(_))
+        AppError::Core(
+            E::NotOpen { .. } | E::NotApproved { .. } | E::Contention(_) | E::Outdated(_),
+        )
         | AppError::Stale(_) => {
             let (status, message) = e.status_and_message();
             Some((status, sentence(&message)))
@@ -1184,10 +1186,12 @@ fn text_field(id: &SectionId, title: &str, label: &str, value: String) -> TextFi
 
 /// The revise form: one textarea per section of the proposal (given texts kept), with
 /// optional errors and previews.
+#[allow(clippy::too_many_arguments)]
 fn revise_page(
     lib: &Library,
     viewer: &Viewer,
     p: &Proposal,
+    from_revision: u32,
     given: &[(SectionId, String)],
     note: &str,
     errors: Vec<ErrorItem>,
@@ -1236,6 +1240,7 @@ fn revise_page(
         fields,
         note: note.to_string(),
         previews,
+        from_revision,
     }))
 }
 
@@ -1245,7 +1250,16 @@ async fn revise_form(
     Path(n): Path<String>,
 ) -> Result<Response, AppError> {
     editor_form(state, viewer, &n, "revise", "revised", |lib, viewer, p| {
-        revise_page(lib, viewer, p, &[], "", Vec::new(), false)
+        revise_page(
+            lib,
+            viewer,
+            p,
+            p.latest().number,
+            &[],
+            "",
+            Vec::new(),
+            false,
+        )
     })
     .await
 }
@@ -1302,8 +1316,26 @@ async fn revise(
             require_open(&p, "revised")?;
             let given = given_texts(&pairs, &p)?;
             let note = first(&pairs, "note").to_string();
+            // The revision the form was made from; a form without one (an older page)
+            // saves over whatever is latest, as before.
+            let from = match first(&pairs, "from") {
+                "" => None,
+                r => Some(r.parse::<u32>().map_err(|_| {
+                    AppError::BadRequest(format!("the form's revision {r:?} is not a number"))
+                })?),
+            };
+            let shown_from = from.unwrap_or(p.latest().number);
             if !submit {
-                return revise_page(lib, &viewer, &p, &given, &note, Vec::new(), true);
+                return revise_page(
+                    lib,
+                    &viewer,
+                    &p,
+                    shown_from,
+                    &given,
+                    &note,
+                    Vec::new(),
+                    true,
+                );
             }
             let mut errors = Vec::new();
             if given.is_empty() {
@@ -1325,14 +1357,20 @@ async fn revise(
                     format!("Check the note: {}", reason(e)),
                 ));
             }
+            let mut shown_from = shown_from;
             let status = if errors.is_empty() {
-                match lib.revise(n, &user.identity(), &given, &note) {
+                match lib.revise_from(n, &user.identity(), from, &given, &note) {
                     Ok(_) => return Ok(see_other(&format!("/proposals/{n}"))),
                     Err(e) => {
                         let e = AppError::from(e);
                         let Some((status, message)) = refusal(&e) else {
                             return Err(e);
                         };
+                        if matches!(e, AppError::Core(quire_core::Error::Outdated(_))) {
+                            // The texts stay as typed; saving them again is now a
+                            // choice made knowing the newer revision is there.
+                            shown_from = p.latest().number;
+                        }
                         errors.push(ErrorItem::general(message));
                         status
                     }
@@ -1340,7 +1378,7 @@ async fn revise(
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            let res = revise_page(lib, &viewer, &p, &given, &note, errors, false)?;
+            let res = revise_page(lib, &viewer, &p, shown_from, &given, &note, errors, false)?;
             Ok(with_status(res, status))
         })
         .await?;

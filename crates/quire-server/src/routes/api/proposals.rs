@@ -344,6 +344,9 @@ struct RevisionJson {
     changes: Vec<Change>,
     #[serde(default)]
     note: String,
+    /// The revision the texts were edited from: refused (409) if there is a newer one.
+    #[serde(default)]
+    from_revision: Option<u32>,
 }
 
 async fn revise(
@@ -358,7 +361,7 @@ async fn revise(
         .with_lib(move |lib| {
             owned(lib, n, &user)?;
             Ok(scrubbed(
-                lib.revise(n, &user.identity(), &changes, &req.note)?,
+                lib.revise_from(n, &user.identity(), req.from_revision, &changes, &req.note)?,
                 user.is_maintainer(),
             ))
         })

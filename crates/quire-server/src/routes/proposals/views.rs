@@ -261,6 +261,8 @@ pub struct RevisePage {
     pub note_error: Option<String>,
     /// Per section: the rendered text and the diff against the proposal's base.
     pub previews: Vec<(SectionHtml, String)>,
+    /// The revision the texts were edited from: a save is refused if there is a newer one.
+    pub from_revision: u32,
 }
 
 /// `GET /proposals/{n}/update`: update onto the latest draft, resolving conflicts.
