@@ -9,7 +9,9 @@
 //! Each blocking thread keeps one open `Library`; it reads refs afresh on every call, so
 //! changes made by the CLI show at once. Lists come from the in-memory indexes of
 //! [`quire_core::index`], brought up to date from the change journal before each use
-//! ([`AppState::with_index`]).
+//! ([`AppState::with_index`]). Anonymous visitors' section and proposal pages are served
+//! from a cache keyed by a stamp of everything they show ([`page_cache`]), checked on the
+//! async thread with a few `lstat`s and no trip to the blocking threads.
 
 pub mod auth;
 pub mod error;
@@ -127,7 +129,7 @@ impl Indexes {
         out.map(|_| ())
     }
 
-    /// The background work of [`maintain_indexes`]: a rescan of every proposal ref if
+    /// The server's background work on the indexes: a rescan of every proposal ref if
     /// `rescan`, then up to `limit` mergeability checks. Returns how many were checked.
     pub fn maintain(
         &mut self,
