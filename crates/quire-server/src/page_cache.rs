@@ -19,9 +19,13 @@
 //!   changes, including those made without a ref change (a background mergeability check
 //!   finishing) and the ones found by the periodic rescan of the refs.
 //!
-//! Refs are read as git reads them: the loose ref file if there is one, otherwise
-//! `packed-refs`. A ref that cannot be read so cheaply (a symbolic ref, a large
-//! `packed-refs`, an unusual layout) makes the page uncacheable: it is rendered as before.
+//! Refs are looked up as git reads them: the loose ref file if there is one, otherwise
+//! `packed-refs`. For a ref without a loose file the stamp holds the identity of
+//! `packed-refs` (or that there is none) rather than the ref's line in it: `packed-refs` is
+//! only ever replaced whole (a lock file renamed over it), so while it is the same file
+//! every ref it holds is as it was, and the stamp costs one `lstat` however many refs it
+//! holds. A ref that cannot be read so cheaply (a symbolic ref, an unusual layout) makes
+//! the page uncacheable: it is rendered as before.
 //!
 //! A loose ref file once read is kept open ("pinned", a bounded number of them), so that
 //! the next stamp needs one `lstat` of it instead of open, read and close: while the file
@@ -93,10 +97,21 @@ impl PageKey {
 /// The inputs of a page, as they are now. See the module docs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stamp {
-    main: Option<[u8; 40]>,
-    log: Option<[u8; 40]>,
+    main: RefState,
+    log: RefState,
     journal: Option<FileIdentity>,
     generation: u64,
+}
+
+/// Where a ref's value comes from, as far as a stamp needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RefState {
+    /// A loose ref file with this target.
+    Loose([u8; 40]),
+    /// No loose file; whatever this `packed-refs` file (kept open) says.
+    Packed(FileIdentity),
+    /// No loose file and no `packed-refs`: no such ref.
+    Absent,
 }
 
 /// Which file, and how far it has been written.
@@ -117,6 +132,12 @@ struct Pin {
     /// Taken from the open file before its content was read.
     identity: FileIdentity,
     target: [u8; 40],
+}
+
+/// The `packed-refs` file last seen, kept open like a [`Pin`].
+struct PackedPin {
+    _file: File,
+    identity: FileIdentity,
 }
 
 /// Loose ref files kept open at most (file descriptors).
@@ -141,10 +162,6 @@ impl quick_cache::Weighter<PageKey, Entry> for ByBytes {
 /// Bytes of pages kept at most.
 pub const PAGE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
-/// `packed-refs` files larger than this are not read on every request: pages whose refs
-/// are packed there are rendered every time instead.
-const PACKED_REFS_LIMIT: u64 = 64 * 1024;
-
 /// How often the cache served, rendered and stored a page (for tests and logs).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PageCacheStats {
@@ -165,6 +182,7 @@ pub struct PageCache {
     entries: quick_cache::sync::Cache<PageKey, Entry, ByBytes>,
     /// By ref name.
     pins: quick_cache::sync::Cache<String, Arc<Pin>>,
+    packed: std::sync::Mutex<Option<PackedPin>>,
     /// The generation of the indexes, published by whoever changed them while still
     /// holding their lock.
     generation: AtomicU64,
@@ -190,6 +208,7 @@ impl PageCache {
             git_dir,
             entries: quick_cache::sync::Cache::with_weighter(2048, PAGE_CACHE_BYTES, ByBytes),
             pins: quick_cache::sync::Cache::new(PINNED_REFS),
+            packed: std::sync::Mutex::new(None),
             generation: AtomicU64::new(0),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -291,29 +310,24 @@ fn identity(_m: &std::fs::Metadata) -> Option<FileIdentity> {
 struct Unreadable;
 
 impl PageCache {
-    /// The target of ref `name` (whose loose file is `path`), read as git does: the loose
-    /// file, else its line in `packed-refs`, else there is no such ref.
-    fn read_ref(
-        &self,
-        git_dir: &Path,
-        path: &Path,
-        name: &str,
-    ) -> Result<Option<[u8; 40]>, Unreadable> {
+    /// The state of ref `name` (whose loose file is `path`), looked up as git does: the
+    /// loose file, else `packed-refs`, else there is no such ref.
+    fn read_ref(&self, git_dir: &Path, path: &Path, name: &str) -> Result<RefState, Unreadable> {
         let now = match std::fs::symlink_metadata(path) {
             Ok(m) if m.file_type().is_file() => identity(&m).ok_or(Unreadable)?,
             Ok(_) => return Err(Unreadable),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return packed_ref(git_dir, name),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return self.packed(git_dir),
             Err(_) => return Err(Unreadable),
         };
         if let Some(pin) = self.pins.get(name) {
             if pin.identity == now {
-                return Ok(Some(pin.target));
+                return Ok(RefState::Loose(pin.target));
             }
         }
         let file = match File::open(path) {
             Ok(f) => f,
             // Gone since the lstat (packed, or deleted).
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return packed_ref(git_dir, name),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return self.packed(git_dir),
             Err(_) => return Err(Unreadable),
         };
         let identity = file
@@ -339,7 +353,41 @@ impl PageCache {
                 target,
             }),
         );
-        Ok(Some(target))
+        Ok(RefState::Loose(target))
+    }
+
+    /// The identity of `packed-refs` now (kept open, see [`PackedPin`]), or `Absent`.
+    fn packed(&self, git_dir: &Path) -> Result<RefState, Unreadable> {
+        let path = git_dir.join("packed-refs");
+        let now = match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_file() => identity(&m).ok_or(Unreadable)?,
+            Ok(_) => return Err(Unreadable),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(RefState::Absent),
+            Err(_) => return Err(Unreadable),
+        };
+        let mut pinned = self.packed.lock().map_err(|_| Unreadable)?;
+        if let Some(pin) = pinned.as_ref() {
+            if pin.identity == now {
+                return Ok(RefState::Packed(now));
+            }
+        }
+        let file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(RefState::Absent),
+            Err(_) => return Err(Unreadable),
+        };
+        // The identity of the file held open, which may be newer than the lstat's.
+        let identity = file
+            .metadata()
+            .ok()
+            .filter(|m| m.file_type().is_file())
+            .and_then(|m| identity(&m))
+            .ok_or(Unreadable)?;
+        *pinned = Some(PackedPin {
+            _file: file,
+            identity,
+        });
+        Ok(RefState::Packed(identity))
     }
 }
 
@@ -361,39 +409,6 @@ fn object_id(id: &[u8]) -> Option<[u8; 40]> {
         .then_some(id)
 }
 
-/// Ref `name`'s line in `packed-refs` (small ones only).
-fn packed_ref(git_dir: &Path, name: &str) -> Result<Option<[u8; 40]>, Unreadable> {
-    let path = git_dir.join("packed-refs");
-    // Usually there is none: a failed lstat costs less than a failed open.
-    match std::fs::symlink_metadata(&path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(_) => return Err(Unreadable),
-        Ok(_) => {}
-    }
-    let f = match File::open(&path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(_) => return Err(Unreadable),
-    };
-    let mut text = Vec::new();
-    f.take(PACKED_REFS_LIMIT + 1)
-        .read_to_end(&mut text)
-        .map_err(|_| Unreadable)?;
-    if text.len() as u64 > PACKED_REFS_LIMIT {
-        return Err(Unreadable);
-    }
-    for line in text.split(|b| *b == b'\n') {
-        if line.starts_with(b"#") || line.starts_with(b"^") || line.is_empty() {
-            continue;
-        }
-        let (id, rest) = line.split_at_checked(40).ok_or(Unreadable)?;
-        if rest.strip_prefix(b" ") == Some(name.as_bytes()) {
-            return object_id(id).map(Some).ok_or(Unreadable);
-        }
-    }
-    Ok(None)
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -403,6 +418,7 @@ mod tests {
     const A: &str = "0123456789abcdef0123456789abcdef01234567";
     const B: &str = "89abcdef0123456789abcdef0123456789abcdef";
 
+    /// What a stamp says of ref `name`: its loose target, "packed <inode>", or `None`.
     fn read(dir: &Path, name: &str) -> Result<Option<String>, Unreadable> {
         // A fresh cache each time: nothing pinned.
         let cache = PageCache::new(dir);
@@ -412,7 +428,24 @@ mod tests {
     fn read_with(cache: &PageCache, dir: &Path, name: &str) -> Result<Option<String>, Unreadable> {
         cache
             .read_ref(dir, &dir.join(name), name)
-            .map(|id| id.map(|id| String::from_utf8(id.to_vec()).unwrap()))
+            .map(|state| match state {
+                RefState::Loose(id) => Some(String::from_utf8(id.to_vec()).unwrap()),
+                RefState::Packed(f) => Some(format!("packed {}", f.ino)),
+                RefState::Absent => None,
+            })
+    }
+
+    fn packed(dir: &Path) -> String {
+        use std::os::unix::fs::MetadataExt;
+        let ino = std::fs::metadata(dir.join("packed-refs")).unwrap().ino();
+        format!("packed {ino}")
+    }
+
+    /// Replaces `packed-refs` as git does.
+    fn write_packed(dir: &Path, text: &str) {
+        let lock = dir.join("packed-refs.lock");
+        std::fs::write(&lock, text).unwrap();
+        std::fs::rename(lock, dir.join("packed-refs")).unwrap();
     }
 
     /// Replaces a loose ref as git does: a lock file renamed over it.
@@ -446,8 +479,18 @@ mod tests {
         // Deleted, then packed.
         std::fs::remove_file(d.join(name)).unwrap();
         assert_eq!(read_with(&cache, d, name), Ok(None));
-        std::fs::write(d.join("packed-refs"), format!("{A} {name}\n")).unwrap();
-        assert_eq!(read_with(&cache, d, name), Ok(Some(A.into())));
+        write_packed(d, &format!("{A} {name}\n"));
+        let mut seen = packed(d);
+        assert_eq!(read_with(&cache, d, name), Ok(Some(seen.clone())));
+        // Every rewrite of packed-refs is a new file, seen at once: the one last read is
+        // held open, so its inode number cannot come back.
+        for k in 0..20 {
+            write_packed(d, &format!("{} {name}\n", if k % 2 == 0 { B } else { A }));
+            let now = packed(d);
+            assert_ne!(now, seen, "{k}");
+            assert_eq!(read_with(&cache, d, name), Ok(Some(now.clone())), "{k}");
+            seen = now;
+        }
     }
 
     #[test]
@@ -456,16 +499,18 @@ mod tests {
         let d = dir.path();
         std::fs::create_dir_all(d.join("refs/heads")).unwrap();
         assert_eq!(read(d, "refs/heads/main"), Ok(None));
-        std::fs::write(
-            d.join("packed-refs"),
-            format!("# pack-refs with: peeled fully-peeled sorted \n{B} refs/heads/main\n{A} refs/heads/mainline\n^{A}\n"),
-        )
-        .unwrap();
-        assert_eq!(read(d, "refs/heads/main"), Ok(Some(B.into())));
-        assert_eq!(read(d, "refs/heads/mainline"), Ok(Some(A.into())));
-        assert_eq!(read(d, "refs/heads/other"), Ok(None));
+        write_packed(
+            d,
+            &format!("# pack-refs with: peeled fully-peeled sorted \n{B} refs/heads/main\n"),
+        );
+        assert_eq!(read(d, "refs/heads/main"), Ok(Some(packed(d))));
+        // A ref not in packed-refs has the same stamp: it stays absent exactly while
+        // packed-refs stays the same file.
+        assert_eq!(read(d, "refs/heads/other"), Ok(Some(packed(d))));
         std::fs::write(d.join("refs/heads/main"), format!("{A}\n")).unwrap();
         assert_eq!(read(d, "refs/heads/main"), Ok(Some(A.into())));
+        std::fs::remove_file(d.join("packed-refs")).unwrap();
+        assert_eq!(read(d, "refs/heads/other"), Ok(None));
     }
 
     #[test]
@@ -484,11 +529,7 @@ mod tests {
             assert_eq!(read(d, "refs/heads/main"), Err(Unreadable), "{bad:?}");
         }
         assert_eq!(read(d, "refs/heads/dir"), Err(Unreadable));
-        std::fs::write(
-            d.join("packed-refs"),
-            "x".repeat(PACKED_REFS_LIMIT as usize + 1),
-        )
-        .unwrap();
+        std::fs::create_dir(d.join("packed-refs")).unwrap();
         assert_eq!(read(d, "refs/heads/gone"), Err(Unreadable));
     }
 }
