@@ -274,8 +274,29 @@ impl ProposalIndex {
     /// Compares every meta ref with the index and re-reads what differs. Returns the
     /// proposals that changed.
     pub fn rescan(&mut self, lib: &Library) -> Result<Vec<u64>> {
-        self.cursor = journal_end(lib.git_dir());
-        let now = lib.meta_targets()?;
+        let listed = ProposalIndex::list_refs(lib)?;
+        self.rescan_with(lib, listed)
+    }
+
+    /// The first half of [`ProposalIndex::rescan`]: lists every meta ref (the slow part,
+    /// which needs no access to the index).
+    pub fn list_refs(lib: &Library) -> Result<ListedRefs> {
+        // The journal's position first: whatever changes after it is replayed by the next
+        // refresh, so nothing that changes while the refs are listed is missed.
+        let cursor = journal_end(lib.git_dir());
+        Ok(ListedRefs {
+            cursor,
+            targets: lib.meta_targets()?,
+        })
+    }
+
+    /// The second half of [`ProposalIndex::rescan`]: re-reads the proposals whose listed
+    /// meta ref differs from the index, and drops those not listed. A proposal re-read is
+    /// read at its ref's target now, not the listed one, so a list that is a little old
+    /// never takes the index back.
+    pub fn rescan_with(&mut self, lib: &Library, listed: ListedRefs) -> Result<Vec<u64>> {
+        self.cursor = listed.cursor;
+        let now = listed.targets;
         let mut changed = Vec::new();
         let present: HashSet<u64> = now.iter().map(|(n, _)| *n).collect();
         let gone: Vec<u64> = self
@@ -285,18 +306,21 @@ impl ProposalIndex {
             .copied()
             .collect();
         for n in gone {
-            self.remove(n);
-            changed.push(n);
+            // Listed before it was made, perhaps: ask the ref itself.
+            if self.reload(lib, n)? {
+                changed.push(n);
+            }
         }
         for (n, meta) in now {
             if self.entries.get(&n).is_some_and(|e| e.meta == meta) {
                 continue;
             }
-            let p = lib.proposal_at(meta)?;
-            self.insert(n, meta, ProposalSummary::of(&p));
-            changed.push(n);
+            if self.reload(lib, n)? {
+                changed.push(n);
+            }
         }
         changed.sort_unstable();
+        changed.dedup();
         Ok(changed)
     }
 
@@ -426,6 +450,13 @@ impl ProposalIndex {
             None => Box::new(self.entries.values().map(|e| &e.summary).filter(keep)),
         }
     }
+}
+
+/// Every proposal's meta ref target, listed by [`ProposalIndex::list_refs`].
+#[derive(Debug, Clone)]
+pub struct ListedRefs {
+    cursor: Cursor,
+    targets: Vec<(u64, Oid)>,
 }
 
 /// The file in the git directory that keeps the proposal summaries between runs. It is a
@@ -690,41 +721,132 @@ impl MergeIndex {
         if let Some(s) = self.state(n, commit) {
             return Ok(s);
         }
-        let revision = crate::library::id_to_oid(commit)?;
-        let base = crate::library::id_to_oid(base)?;
         let paths = match self.entries.get(&n) {
-            Some(e) if &e.revision == commit => Arc::clone(&e.paths),
-            _ => lib.changed_paths(base, revision)?.into(),
+            Some(e) if &e.revision == commit => Some(Arc::clone(&e.paths)),
+            _ => None,
         };
-        let state = if lib.merges_cleanly_at(revision, base, main, &paths)? {
-            MergeState::Clean
-        } else {
-            MergeState::Conflict
-        };
-        self.entries.insert(
+        let job = MergeJob {
             n,
-            MergeEntry {
-                revision: commit.clone(),
-                paths,
-                state: Some(state),
-            },
-        );
+            revision: commit.clone(),
+            base: base.clone(),
+            main,
+            paths,
+        };
+        let done = job.run(lib)?;
+        let state = done.state;
+        self.apply(vec![done]);
         Ok(state)
+    }
+
+    /// Up to `limit` checks still to make (open proposals of `index` without a result),
+    /// after moving to `main`'s current commit. The checks need no access to the index:
+    /// run them with [`MergeJob::run`] without holding whatever guards it, then
+    /// [`MergeIndex::apply`] the results.
+    pub fn jobs(
+        &mut self,
+        lib: &Library,
+        index: &ProposalIndex,
+        limit: usize,
+    ) -> Result<Vec<MergeJob>> {
+        self.advance(lib)?;
+        let Some(main) = self.main else {
+            return Ok(Vec::new());
+        };
+        Ok(index
+            .iter()
+            .filter(|s| s.status == Status::Open && self.state(s.number, &s.commit).is_none())
+            .take(limit)
+            .map(|s| MergeJob {
+                n: s.number,
+                revision: s.commit.clone(),
+                base: s.base.clone(),
+                main,
+                paths: self
+                    .entries
+                    .get(&s.number)
+                    .filter(|e| e.revision == s.commit)
+                    .map(|e| Arc::clone(&e.paths)),
+            })
+            .collect())
+    }
+
+    /// Keeps the results of checks made against the `main` the index holds now; results
+    /// for another `main` (it moved meanwhile) are dropped. Returns how many were kept.
+    pub fn apply(&mut self, done: Vec<MergeDone>) -> usize {
+        let mut kept = 0;
+        for d in done {
+            if Some(d.main) != self.main {
+                continue;
+            }
+            self.entries.insert(
+                d.n,
+                MergeEntry {
+                    revision: d.revision,
+                    paths: d.paths,
+                    state: Some(d.state),
+                },
+            );
+            kept += 1;
+        }
+        kept
     }
 
     /// Checks every open proposal of `index` that has no result yet, up to `limit` of
     /// them; returns how many it checked.
     pub fn fill(&mut self, lib: &Library, index: &ProposalIndex, limit: usize) -> Result<usize> {
-        self.advance(lib)?;
-        let todo: Vec<(u64, CommitId, CommitId)> = index
-            .iter()
-            .filter(|s| s.status == Status::Open && self.state(s.number, &s.commit).is_none())
-            .take(limit)
-            .map(|s| (s.number, s.commit.clone(), s.base.clone()))
-            .collect();
-        for (n, commit, base) in &todo {
-            self.check(lib, *n, commit, base)?;
-        }
-        Ok(todo.len())
+        let jobs = self.jobs(lib, index, limit)?;
+        let n = jobs.len();
+        let done = jobs
+            .into_iter()
+            .map(|j| j.run(lib))
+            .collect::<Result<Vec<_>>>()?;
+        self.apply(done);
+        Ok(n)
+    }
+}
+
+/// One mergeability check to make (see [`MergeIndex::jobs`]).
+#[derive(Debug, Clone)]
+pub struct MergeJob {
+    n: u64,
+    revision: CommitId,
+    base: CommitId,
+    main: Oid,
+    /// The files the revision changes, when already known.
+    paths: Option<Arc<[String]>>,
+}
+
+/// The result of a [`MergeJob`].
+#[derive(Debug, Clone)]
+pub struct MergeDone {
+    n: u64,
+    revision: CommitId,
+    main: Oid,
+    paths: Arc<[String]>,
+    state: MergeState,
+}
+
+impl MergeJob {
+    /// Makes the check: a 3-way merge of the files the revision changes (see
+    /// [`MergeIndex`]).
+    pub fn run(self, lib: &Library) -> Result<MergeDone> {
+        let revision = crate::library::id_to_oid(&self.revision)?;
+        let base = crate::library::id_to_oid(&self.base)?;
+        let paths = match self.paths {
+            Some(p) => p,
+            None => lib.changed_paths(base, revision)?.into(),
+        };
+        let state = if lib.merges_cleanly_at(revision, base, self.main, &paths)? {
+            MergeState::Clean
+        } else {
+            MergeState::Conflict
+        };
+        Ok(MergeDone {
+            n: self.n,
+            revision: self.revision,
+            main: self.main,
+            paths,
+            state,
+        })
     }
 }

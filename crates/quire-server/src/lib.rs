@@ -33,7 +33,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use quire_core::index::{MergeIndex, ProposalIndex};
+use quire_core::index::{ListedRefs, MergeDone, MergeIndex, MergeJob, ProposalIndex};
 use quire_core::Library;
 
 pub use error::AppError;
@@ -129,29 +129,60 @@ impl Indexes {
         out.map(|_| ())
     }
 
-    /// The server's background work on the indexes: a rescan of every proposal ref if
-    /// `rescan`, then up to `limit` mergeability checks. Returns how many were checked.
+    /// The server's background work on the indexes, in one call: a rescan of every
+    /// proposal ref if `rescan`, then up to `limit` mergeability checks. Returns how many
+    /// were checked. (The server itself runs the slow parts without the indexes' lock:
+    /// see [`AppState::maintain_indexes_once`].)
     pub fn maintain(
         &mut self,
         lib: &Library,
         rescan: bool,
         limit: usize,
     ) -> quire_core::Result<usize> {
+        if rescan {
+            self.rescan_with(lib, ProposalIndex::list_refs(lib)?)?;
+        }
+        let jobs = self.merge_jobs(lib, limit)?;
+        let done = jobs
+            .into_iter()
+            .map(|j| j.run(lib))
+            .collect::<quire_core::Result<Vec<_>>>()?;
+        Ok(self.apply_merges(done))
+    }
+
+    /// Applies a listing of the refs made by [`ProposalIndex::list_refs`].
+    pub fn rescan_with(&mut self, lib: &Library, listed: ListedRefs) -> quire_core::Result<()> {
         let main_before = self.merges.main();
         let out = (|| {
-            let mut changed = false;
-            if rescan {
-                changed |= !self.proposals.rescan(lib)?.is_empty();
-                self.merges.advance(lib)?;
-                self.merges.retain_current(&self.proposals);
-            }
-            let checked = self.merges.fill(lib, &self.proposals, limit)?;
-            Ok((checked, changed || checked > 0))
+            let changed = !self.proposals.rescan_with(lib, listed)?.is_empty();
+            self.merges.advance(lib)?;
+            self.merges.retain_current(&self.proposals);
+            Ok(changed)
         })();
-        if !matches!(out, Ok((_, false))) || self.merges.main() != main_before {
+        if !matches!(out, Ok(false)) || self.merges.main() != main_before {
             self.changed();
         }
-        out.map(|(checked, _)| checked)
+        out.map(|_| ())
+    }
+
+    /// Up to `limit` mergeability checks still to make (see [`MergeIndex::jobs`]).
+    pub fn merge_jobs(&mut self, lib: &Library, limit: usize) -> quire_core::Result<Vec<MergeJob>> {
+        let main_before = self.merges.main();
+        let out = self.merges.jobs(lib, &self.proposals, limit);
+        if out.is_err() || self.merges.main() != main_before {
+            self.changed();
+        }
+        out
+    }
+
+    /// Keeps the results of checks made from [`Indexes::merge_jobs`]; returns how many
+    /// still held (`main` may have moved meanwhile).
+    pub fn apply_merges(&mut self, done: Vec<MergeDone>) -> usize {
+        let kept = self.merges.apply(done);
+        if kept > 0 {
+            self.changed();
+        }
+        kept
     }
 
     /// The mergeability of open proposal `n` at its latest revision `commit`: the result
@@ -470,9 +501,7 @@ async fn maintain_indexes(state: AppState) {
         if rescan {
             last_rescan = tokio::time::Instant::now();
         }
-        let checked = state
-            .with_index(move |lib, ix| Ok(ix.maintain(lib, rescan, MERGE_CHECKS_PER_ROUND)?))
-            .await;
+        let checked = state.maintain_indexes_once(rescan).await;
         let pause = match checked {
             Ok(_) => MERGE_ROUND_PAUSE,
             Err(e) => {
@@ -481,6 +510,37 @@ async fn maintain_indexes(state: AppState) {
             }
         };
         tokio::time::sleep(pause).await;
+    }
+}
+
+impl AppState {
+    /// One round of [`maintain_indexes`]. The slow parts (listing every ref, the merge
+    /// checks) run on a library without the indexes' lock, so requests that need the
+    /// indexes wait only for the quick parts that apply the results.
+    pub async fn maintain_indexes_once(&self, rescan: bool) -> Result<usize, AppError> {
+        if rescan {
+            let listed = self
+                .with_lib(|lib| Ok(ProposalIndex::list_refs(lib)?))
+                .await?;
+            self.with_index(move |lib, ix| Ok(ix.rescan_with(lib, listed)?))
+                .await?;
+        }
+        let jobs = self
+            .with_index(|lib, ix| Ok(ix.merge_jobs(lib, MERGE_CHECKS_PER_ROUND)?))
+            .await?;
+        if jobs.is_empty() {
+            return Ok(0);
+        }
+        let done = self
+            .with_lib(move |lib| {
+                Ok(jobs
+                    .into_iter()
+                    .map(|j| j.run(lib))
+                    .collect::<quire_core::Result<Vec<_>>>()?)
+            })
+            .await?;
+        self.with_index(move |_, ix| Ok(ix.apply_merges(done)))
+            .await
     }
 }
 

@@ -391,3 +391,56 @@ fn saved_summaries_are_used_only_while_their_event_commit_is_current() {
         truth(&fx.lib)
     );
 }
+
+#[test]
+fn checks_made_outside_the_index_are_kept_only_for_the_main_they_were_made_on() {
+    let fx = Fixture::new();
+    let a = append(&fx.lib, "usability", "a");
+    let b = append(&fx.lib, "usability", "b");
+    let index = ProposalIndex::build(&fx.lib).expect("build");
+    let mut merges = MergeIndex::default();
+    let jobs = merges.jobs(&fx.lib, &index, usize::MAX).expect("jobs");
+    assert_eq!(jobs.len(), 2);
+    // Done against the main of the time, applied after main moved: dropped.
+    let done: Vec<_> = jobs
+        .into_iter()
+        .map(|j| j.run(&fx.lib).expect("run"))
+        .collect();
+    fx.approve_and_merge(a);
+    let mut index = index;
+    index.refresh(&fx.lib).expect("refresh");
+    merges.advance(&fx.lib).expect("advance");
+    merges.retain_current(&index);
+    assert_eq!(merges.apply(done), 0, "results for an old main are not kept");
+    assert_eq!(
+        merges.state(b, &index.get(b).expect("b").commit),
+        None,
+        "b is still to check"
+    );
+    merges.fill(&fx.lib, &index, usize::MAX).expect("fill");
+    assert_agrees(&fx.lib, &index, &merges);
+    assert_eq!(
+        merges.state(b, &index.get(b).expect("b").commit),
+        Some(MergeState::Conflict)
+    );
+}
+
+#[test]
+fn a_rescan_from_an_older_listing_never_takes_the_index_back() {
+    let fx = Fixture::new();
+    let a = append(&fx.lib, "usability", "a");
+    let mut index = ProposalIndex::build(&fx.lib).expect("build");
+    let listed = ProposalIndex::list_refs(&fx.lib).expect("list");
+    // After the listing: a approved, c opened, both followed through the journal.
+    fx.approve(a);
+    let c = append(&fx.lib, "transparency", "c");
+    index.refresh(&fx.lib).expect("refresh");
+    assert!(index.get(a).expect("a").approved);
+    index.rescan_with(&fx.lib, listed).expect("rescan");
+    assert!(index.get(a).expect("a").approved, "not taken back");
+    assert!(index.get(c).is_some(), "not dropped for being unlisted");
+    assert_eq!(indexed(&index), truth(&fx.lib));
+    // And the journal after the listing is read again, harmlessly.
+    index.refresh(&fx.lib).expect("refresh");
+    assert_eq!(indexed(&index), truth(&fx.lib));
+}
