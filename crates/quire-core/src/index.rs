@@ -149,10 +149,16 @@ impl ProposalIndex {
             cursor: journal_end(lib.git_dir()),
             ..ProposalIndex::default()
         };
-        let all = lib.meta_targets()?;
         // A summary is a function of the event commit it was read from, so the saved
         // ones whose commit is still the ref's target are exact; only the rest are read.
-        let mut saved = load_saved(lib.git_dir());
+        // Reading the saved ones and listing the refs take about as long: both at once.
+        let git_dir = lib.git_dir();
+        let (all, mut saved) = std::thread::scope(|scope| {
+            let saved = scope.spawn(|| load_saved(git_dir));
+            let all = lib.meta_targets();
+            (all, saved.join().unwrap_or_default())
+        });
+        let all = all?;
         let stale = saved.len() != all.len();
         let mut targets = Vec::new();
         for (n, meta) in all {
