@@ -313,29 +313,18 @@ impl PageCache {
     /// The state of ref `name` (whose loose file is `path`), looked up as git does: the
     /// loose file, else `packed-refs`, else there is no such ref.
     fn read_ref(&self, git_dir: &Path, path: &Path, name: &str) -> Result<RefState, Unreadable> {
-        let now = match std::fs::symlink_metadata(path) {
-            Ok(m) if m.file_type().is_file() => identity(&m).ok_or(Unreadable)?,
-            Ok(_) => return Err(Unreadable),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return self.packed(git_dir),
-            Err(_) => return Err(Unreadable),
+        let Some(now) = lstat_identity(path)? else {
+            return self.packed(git_dir);
         };
         if let Some(pin) = self.pins.get(name) {
             if pin.identity == now {
                 return Ok(RefState::Loose(pin.target));
             }
         }
-        let file = match File::open(path) {
-            Ok(f) => f,
+        let Some((file, identity)) = open_identity(path)? else {
             // Gone since the lstat (packed, or deleted).
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return self.packed(git_dir),
-            Err(_) => return Err(Unreadable),
+            return self.packed(git_dir);
         };
-        let identity = file
-            .metadata()
-            .ok()
-            .filter(|m| m.file_type().is_file())
-            .and_then(|m| identity(&m))
-            .ok_or(Unreadable)?;
         // A loose ref is "<40 hex>\n"; ask for one byte more to see that nothing follows.
         // One read is enough: a regular file gives all that is asked for unless it ends
         // first.
@@ -359,11 +348,8 @@ impl PageCache {
     /// The identity of `packed-refs` now (kept open, see [`PackedPin`]), or `Absent`.
     fn packed(&self, git_dir: &Path) -> Result<RefState, Unreadable> {
         let path = git_dir.join("packed-refs");
-        let now = match std::fs::symlink_metadata(&path) {
-            Ok(m) if m.file_type().is_file() => identity(&m).ok_or(Unreadable)?,
-            Ok(_) => return Err(Unreadable),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(RefState::Absent),
-            Err(_) => return Err(Unreadable),
+        let Some(now) = lstat_identity(&path)? else {
+            return Ok(RefState::Absent);
         };
         let mut pinned = self.packed.lock().map_err(|_| Unreadable)?;
         if let Some(pin) = pinned.as_ref() {
@@ -371,24 +357,44 @@ impl PageCache {
                 return Ok(RefState::Packed(now));
             }
         }
-        let file = match File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(RefState::Absent),
-            Err(_) => return Err(Unreadable),
-        };
         // The identity of the file held open, which may be newer than the lstat's.
-        let identity = file
-            .metadata()
-            .ok()
-            .filter(|m| m.file_type().is_file())
-            .and_then(|m| identity(&m))
-            .ok_or(Unreadable)?;
+        let Some((file, identity)) = open_identity(&path)? else {
+            return Ok(RefState::Absent);
+        };
         *pinned = Some(PackedPin {
             _file: file,
             identity,
         });
         Ok(RefState::Packed(identity))
     }
+}
+
+/// The identity of the regular file at `path` (not following a symlink), or `None` if
+/// there is none.
+fn lstat_identity(path: &Path) -> Result<Option<FileIdentity>, Unreadable> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_file() => identity(&m).map(Some).ok_or(Unreadable),
+        Ok(_) => Err(Unreadable),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(_) => Err(Unreadable),
+    }
+}
+
+/// The regular file at `path`, opened, with the identity of what was opened; `None` if
+/// there is none.
+fn open_identity(path: &Path) -> Result<Option<(File, FileIdentity)>, Unreadable> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(_) => return Err(Unreadable),
+    };
+    let identity = file
+        .metadata()
+        .ok()
+        .filter(|m| m.file_type().is_file())
+        .and_then(|m| identity(&m))
+        .ok_or(Unreadable)?;
+    Ok(Some((file, identity)))
 }
 
 /// One `read` (retried if interrupted).
