@@ -13,4 +13,5 @@ mod concurrency;
 mod editor;
 #[cfg(feature = "pdf")]
 mod print;
+mod serve;
 mod workflow;

@@ -471,12 +471,23 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
 pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     let repairer = tokio::spawn(repair_periodically(state.clone()));
     let indexer = tokio::spawn(maintain_indexes(state.clone()));
-    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await;
     repairer.abort();
     indexer.abort();
+    // The next start then reads only what changes from now on (see `ProposalIndex::save`).
+    let saved = state
+        .with_index(|lib, ix| {
+            ix.proposals
+                .save(lib)
+                .map_err(|e| AppError::internal(format!("saving the proposal index: {e}")))
+        })
+        .await;
+    if let Err(e) = saved {
+        tracing::warn!(error = %e, "the next start will read the proposals again");
+    }
     served
 }
 
