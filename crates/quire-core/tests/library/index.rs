@@ -411,7 +411,11 @@ fn checks_made_outside_the_index_are_kept_only_for_the_main_they_were_made_on() 
     index.refresh(&fx.lib).expect("refresh");
     merges.advance(&fx.lib).expect("advance");
     merges.retain_current(&index);
-    assert_eq!(merges.apply(done), 0, "results for an old main are not kept");
+    assert_eq!(
+        merges.apply(done),
+        0,
+        "results for an old main are not kept"
+    );
     assert_eq!(
         merges.state(b, &index.get(b).expect("b").commit),
         None,
