@@ -484,16 +484,22 @@ struct SavedLine<'a> {
 /// The saved summaries by proposal number, or none when the file is missing, from
 /// another version, or damaged anywhere.
 fn load_saved(git_dir: &Path) -> HashMap<u64, (Oid, ProposalSummary)> {
-    let Ok(text) = std::fs::read_to_string(git_dir.join(SAVED_INDEX)) else {
+    use std::io::BufRead as _;
+    // Line by line: the file is about 500 bytes a proposal, and need not be in memory
+    // whole beside what is read from it.
+    let Ok(file) = std::fs::File::open(git_dir.join(SAVED_INDEX)) else {
         return HashMap::new();
     };
-    let mut lines = text.lines();
-    if lines.next() != Some(SAVED_INDEX_HEADER) {
+    let mut lines = std::io::BufReader::with_capacity(1 << 16, file).lines();
+    if !matches!(lines.next(), Some(Ok(h)) if h == SAVED_INDEX_HEADER) {
         return HashMap::new();
     }
     let mut out = HashMap::new();
     for line in lines {
-        let Ok(saved) = serde_json::from_str::<SavedLine<'_>>(line) else {
+        let Ok(line) = line else {
+            return HashMap::new();
+        };
+        let Ok(saved) = serde_json::from_str::<SavedLine<'_>>(&line) else {
             return HashMap::new();
         };
         let Ok(meta) = Oid::from_str(&saved.meta) else {
