@@ -827,3 +827,36 @@ fn bad_input_is_refused_with_its_exit_code_and_changes_no_ref() {
         assert_eq!(env.refs(), refs);
     }
 }
+
+/// The trust issue: a CLI proposal file (or `--author`) could claim a web account's
+/// no-reply identity, and the server then took its owner for the author.
+#[test]
+fn cli_refuses_a_web_account_identity() {
+    let env = fixture();
+    let usability = env.show("usability");
+    let text = replace_once(&usability, "eight users", "nine users");
+    let file = env.write(
+        "claim.md",
+        format!(
+            "+++\ntitle = \"Mine\"\nauthor = \"Connie <user-2@noreply.quire.invalid>\"\nsections = [\"usability\"]\n+++\n{text}"
+        ),
+    );
+    let section = env.write("nine.md", &text);
+    let before = env.refs();
+    let out = env
+        .quire(["propose"])
+        .arg_path("--from", &file)
+        .author(PRIYA)
+        .code(2);
+    assert!(out.stderr.contains("noreply.quire.invalid"), "{out}");
+    let out = env
+        .quire(["propose", "usability", "--title", "Mine"])
+        .arg_path("--file", &section)
+        .author("Connie <USER-2@NoReply.Quire.Invalid>")
+        .code(2);
+    assert!(out.stderr.contains("use your own email"), "{out}");
+    env.quire(["comment", "3", "-m", "Hello"])
+        .author("Connie <user-2@noreply.quire.invalid>")
+        .code(2);
+    assert_eq!(env.refs(), before, "a refused identity changed a ref");
+}

@@ -172,6 +172,7 @@ fn exit_code(e: &anyhow::Error) -> u8 {
                 | E::Conflict(_)
                 | E::NoChange(_)
                 | E::EditionExists(_)
+                | E::NotAllowed(_)
                 | E::AlreadyExists(_) => exit::REFUSED,
                 E::Contention(_) | E::Outdated(_) => exit::BUSY,
                 _ => exit::FAILURE,

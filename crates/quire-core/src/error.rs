@@ -47,6 +47,9 @@ pub enum Error {
     /// A proposal or revision that would change nothing.
     #[error("no change: {0}")]
     NoChange(String),
+    /// The audience may see the thing but not do this to it (see [`crate::policy`]).
+    #[error("{0}")]
+    NotAllowed(String),
     /// Publishing under a name that is taken.
     #[error("an edition named '{0}' already exists")]
     EditionExists(String),

@@ -216,6 +216,45 @@ impl Identity {
     }
 }
 
+/// The mail domain of the identities a review server writes to git for its accounts
+/// (`user-<id>@noreply.quire.invalid`): `.invalid` can never receive mail, so a sign-in
+/// address never becomes public.
+pub const WEB_ACCOUNT_DOMAIN: &str = "noreply.quire.invalid";
+
+impl Identity {
+    /// The identity written to git for review-server account `id`, named `name`.
+    pub fn web_account(id: i64, name: &str) -> Identity {
+        Identity {
+            name: name.to_string(),
+            email: format!("user-{id}@{WEB_ACCOUNT_DOMAIN}"),
+        }
+    }
+
+    /// The review-server account this identity is written for, if it is one.
+    pub fn web_account_id(&self) -> Option<i64> {
+        self.email
+            .strip_prefix("user-")
+            .and_then(|r| r.strip_suffix(&format!("@{WEB_ACCOUNT_DOMAIN}")))
+            .and_then(|n| n.parse::<i64>().ok())
+    }
+
+    /// Refuses an identity in the review server's own domain ([`WEB_ACCOUNT_DOMAIN`]), which
+    /// only the server may write: someone using the command line or a proposal file could
+    /// otherwise act as a web account (and be taken for its owner).
+    pub fn check_not_reserved(&self) -> Result<()> {
+        let domain = self.email.rsplit('@').next().unwrap_or_default();
+        if domain.eq_ignore_ascii_case(WEB_ACCOUNT_DOMAIN) {
+            return Err(Error::Invalid {
+                what: format!("identity '{}'", printable(&self.to_string())),
+                reason: format!(
+                    "addresses at {WEB_ACCOUNT_DOMAIN} belong to the review server's accounts; use your own email"
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for Identity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} <{}>", self.name, self.email)

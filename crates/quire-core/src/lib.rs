@@ -31,6 +31,7 @@ pub mod index;
 mod library;
 pub mod manifest;
 pub mod model;
+pub mod policy;
 pub mod proposal_file;
 
 pub use error::{ConflictHunk, ConflictReport, Error, Result, SectionConflict};
@@ -41,6 +42,7 @@ pub use library::{
 };
 pub use manifest::Manifest;
 pub use model::*;
+pub use policy::{Action, Audience};
 pub use proposal_file::ProposalFile;
 pub use quire_prose as prose;
 

@@ -401,6 +401,16 @@ pub struct ChangeEntry {
     pub sections: Vec<SectionId>,
 }
 
+/// A changelog entry as one audience may see it (see
+/// [`Library::changes_for`](crate::Library::changes_for)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShownChange {
+    /// The entry, its title replaced where the proposal is hidden from the audience.
+    pub entry: ChangeEntry,
+    /// Whether a maintainer hid the proposal.
+    pub hidden: bool,
+}
+
 /// A commit on `main`, as `quire log` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LogEntry {

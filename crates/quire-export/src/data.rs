@@ -2,13 +2,13 @@
 //! reading order, and what changed since the previous edition.
 
 use quire_core::prose::{self, ProseDiff};
-use quire_core::{ChangeEntry, Library, SectionId};
+use quire_core::{Audience, ChangeEntry, Library, SectionId};
 
 use crate::Result;
 
-/// What a changelog shows in place of the title of a proposal a maintainer hid (as the
-/// server does).
-pub const HIDDEN_TITLE: &str = "(This proposal was hidden by a maintainer.)";
+/// What a changelog shows in place of the title of a proposal a maintainer hid (the
+/// policy's, as everywhere).
+pub use quire_core::policy::HIDDEN_TITLE;
 
 /// An edition (or the draft) with everything the exports need.
 #[derive(Debug, Clone)]
@@ -203,20 +203,16 @@ impl EditionData {
             }
         }
 
-        let mut changes = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let hidden = is_hidden(lib, entry.proposal)?;
-            let title = if hidden {
-                HIDDEN_TITLE.to_string()
-            } else {
-                entry.title.clone()
-            };
-            changes.push(Change {
-                entry,
-                title,
-                hidden,
-            });
-        }
+        // An export is public: it shows what an anonymous visitor may see.
+        let changes = lib
+            .changes_for(&entries, &Audience::Anonymous)?
+            .into_iter()
+            .map(|shown| Change {
+                title: shown.entry.title.clone(),
+                entry: shown.entry,
+                hidden: shown.hidden,
+            })
+            .collect();
 
         Ok(EditionData {
             slug,

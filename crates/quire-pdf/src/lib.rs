@@ -145,6 +145,12 @@ pub fn edition_text(lib: &Library, edition: &str) -> Result<EditionText> {
             sections,
         });
     }
+    // The print edition is public: its changelog shows what an anonymous visitor may see.
+    let changes = lib
+        .changes_for(&changes, &quire_core::Audience::Anonymous)?
+        .into_iter()
+        .map(|shown| shown.entry)
+        .collect();
     Ok(EditionText {
         resource_title: manifest.title,
         subtitle: manifest.subtitle,

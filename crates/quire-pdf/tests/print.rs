@@ -410,3 +410,29 @@ fn a_library_section_with_every_markdown_block_prints() {
         "HTML comments are left out"
     );
 }
+
+/// The trust issue: the print edition printed the titles of hidden proposals. It is a
+/// public artefact, so its changelog shows what an anonymous visitor may see.
+#[test]
+fn print_edition_hides_titles_of_hidden_proposals() {
+    let p = published_bundled_edition();
+    let n = p
+        .lib
+        .changelog(None, Some("spring-2027"))
+        .expect("changelog")[0]
+        .proposal;
+    let maintainer = person("Morgan Reyes <morgan.reyes@example.org>");
+    p.lib
+        .set_proposal_hidden(n, &maintainer, true, "abuse in the title")
+        .expect("hide");
+    let text = quire_pdf::edition_text(&p.lib, "spring-2027").expect("text");
+    let titles: Vec<&str> = text.changes.iter().map(|c| c.title.as_str()).collect();
+    assert_eq!(titles, [quire_core::policy::HIDDEN_TITLE]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pdf = quire_pdf::render_edition_pdf(&p.lib, "spring-2027").expect("render");
+    let all = squash(&pdf_pages(&pdf, dir.path()).join("\n"));
+    assert!(
+        !all.contains(&squash(&p.proposal_title)),
+        "the hidden title is printed"
+    );
+}

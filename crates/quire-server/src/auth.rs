@@ -147,10 +147,18 @@ impl Viewer {
 
     /// True for a signed-in maintainer.
     pub fn is_maintainer(&self) -> bool {
-        self.user
-            .as_ref()
-            .is_some_and(|u| u.is_maintainer() && !u.blocked)
+        self.audience().is_maintainer()
     }
+
+    /// Who is looking, for the visibility policy.
+    pub fn audience(&self) -> quire_core::Audience {
+        audience_of(self.user.as_ref())
+    }
+}
+
+/// The policy's audience for an account (or nobody).
+pub fn audience_of(user: Option<&User>) -> quire_core::Audience {
+    user.map_or(quire_core::Audience::Anonymous, User::audience)
 }
 
 fn client_of(parts: &Parts) -> String {
@@ -241,6 +249,11 @@ impl ApiCaller {
     /// A maintainer, or 401/403.
     pub fn require_maintainer(&self) -> Result<&User, AppError> {
         maintainer(self.user.as_ref())
+    }
+
+    /// Who is calling, for the visibility policy.
+    pub fn audience(&self) -> quire_core::Audience {
+        audience_of(self.user.as_ref())
     }
 }
 

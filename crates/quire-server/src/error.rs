@@ -62,6 +62,7 @@ impl AppError {
                 | E::NoChange(_)
                 | E::EditionExists(_) => StatusCode::CONFLICT,
                 E::Contention(_) | E::Outdated(_) => StatusCode::CONFLICT,
+                E::NotAllowed(_) => StatusCode::FORBIDDEN,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
             AppError::Store(crate::store::StoreError::Invalid(_)) => {

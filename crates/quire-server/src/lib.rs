@@ -230,7 +230,10 @@ impl AppState {
         })?;
         let mut setup = Setup::default();
         let library = config.library_path();
-        let founder = quire_core::Identity::new("Quire", "quire@noreply.quire.invalid")?;
+        let founder = quire_core::Identity::new(
+            "Quire",
+            &format!("quire@{}", quire_core::ids::WEB_ACCOUNT_DOMAIN),
+        )?;
         if !library.join("HEAD").exists() {
             quire_bundled::init_library(&library, &founder)?;
             setup.created_library = true;

@@ -79,9 +79,19 @@ impl User {
     /// The identity written to git: the display name and a no-reply address, so that
     /// sign-in emails never become public.
     pub fn identity(&self) -> quire_core::Identity {
-        quire_core::Identity {
-            name: self.name.clone(),
-            email: format!("user-{}@noreply.quire.invalid", self.id),
+        quire_core::Identity::web_account(self.id, &self.name)
+    }
+
+    /// Who this account is to the visibility policy ([`quire_core::policy`]): a blocked
+    /// account reads as an anonymous visitor does.
+    pub fn audience(&self) -> quire_core::Audience {
+        use quire_core::Audience;
+        if self.blocked {
+            Audience::Anonymous
+        } else if self.is_maintainer() {
+            Audience::Maintainer(self.identity())
+        } else {
+            Audience::Contributor(self.identity())
         }
     }
 
@@ -427,12 +437,7 @@ impl Store {
 
     /// Finds the account whose git identity is `id` (the no-reply address).
     pub fn user_by_identity(&self, id: &quire_core::Identity) -> Result<Option<User>, StoreError> {
-        let Some(num) = id
-            .email
-            .strip_prefix("user-")
-            .and_then(|r| r.strip_suffix("@noreply.quire.invalid"))
-            .and_then(|n| n.parse::<i64>().ok())
-        else {
+        let Some(num) = id.web_account_id() else {
             return Ok(None);
         };
         self.user(num)

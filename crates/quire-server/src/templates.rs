@@ -112,17 +112,19 @@ pub struct CommentView {
 }
 
 impl CommentView {
-    /// Shows a comment, replacing hidden or redacted text with a notice.
-    pub fn of(c: &quire_core::Comment) -> CommentView {
-        let (removed, body_html) = if c.redacted.is_some() {
-            (
-                true,
-                "This comment was removed by a maintainer.".to_string(),
-            )
-        } else if c.hidden.is_some() {
-            (true, "This comment was hidden by a maintainer.".to_string())
-        } else {
-            (false, crate::render::markdown(&c.body))
+    /// Shows a comment as `audience` may see it ([`quire_core::policy`]): text it may not
+    /// read is replaced with a notice; a maintainer reading a hidden comment is told so.
+    pub fn of(c: &quire_core::Comment, audience: &quire_core::Audience) -> CommentView {
+        let (removed, body_html) = match audience.comment_notice(c) {
+            Some(notice) => (true, notice.to_string()),
+            None if c.hidden.is_some() => (
+                false,
+                format!(
+                    "<p class=\"removed\">Hidden by a maintainer: only maintainers see this text.</p>{}",
+                    crate::render::markdown(&c.body)
+                ),
+            ),
+            None => (false, crate::render::markdown(&c.body)),
         };
         CommentView {
             id: c.id,

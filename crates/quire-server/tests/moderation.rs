@@ -899,3 +899,200 @@ async fn report_hide_and_redact_a_proposal_comment_end_to_end() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The trust issue's leak: a hidden proposal's words, title and rationale were served by
+/// lookups of its revision commit (`at=`, `compare`, the propose preview's `base=`) and a
+/// 4-digit prefix was enough. Every route is tried as an anonymous visitor, another
+/// contributor, the author and a maintainer: only the last two see it, and the first two
+/// get the same answer as for a commit or proposal that does not exist.
+#[tokio::test]
+async fn hidden_proposal_not_served_by_any_route() {
+    const WORDS: &str = "Zanzibarquux secret paragraph";
+    const TITLE: &str = "Wolfram hidden title";
+    let t = TestApp::new();
+    let m = t.maintainer();
+    let author = t.session("Ann Author", Role::Contributor);
+    let other = t.session("Olly Other", Role::Contributor);
+    let tokens: Vec<String> = [&author, &other, &m]
+        .iter()
+        .map(|s| t.state.store().create_api_token(s.user.id, "t").unwrap())
+        .collect();
+    let n = t.propose_paragraph(&author.user.identity(), "usability", TITLE, WORDS);
+    t.post_form(
+        "/moderation/hide",
+        &[
+            ("kind", "proposal"),
+            ("target", &n.to_string()),
+            ("comment", ""),
+            ("reason", "spam"),
+        ],
+        Some(&m),
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    let commit = t.lib().proposal(n).unwrap().latest().commit.0.clone();
+    let short = &commit[..7];
+    // Someone who may see it (author, maintainer) and someone who may not.
+    let who: [(Option<&Session>, Option<&str>, bool); 4] = [
+        (None, None, false),
+        (Some(&other), Some(&tokens[1]), false),
+        (Some(&author), Some(&tokens[0]), true),
+        (Some(&m), Some(&tokens[2]), true),
+    ];
+    let leaks = |body: &str| body.contains("Zanzibarquux") || body.contains("Wolfram");
+    for (session, token, sees) in who {
+        let label = session.map_or("anonymous", |s| s.user.name.as_str());
+        let want = if sees {
+            StatusCode::OK
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        // Lookups by commit id: full and 7-digit, API and web.
+        for at in [commit.as_str(), short] {
+            for path in [
+                format!("/api/v1/sections/usability?at={at}"),
+                format!("/api/v1/sections?at={at}"),
+                format!("/api/v1/compare?from=main&to={at}"),
+                format!("/api/v1/compare?from={at}&to=main"),
+                format!("/api/v1/changelog?to={at}"),
+            ] {
+                let r = t.api(axum::http::Method::GET, &path, None, token).await;
+                assert_eq!(r.status, want, "{label} {path}: {}", r.body);
+                if !sees {
+                    assert!(!leaks(&r.body), "{label} {path}: {}", r.body);
+                }
+            }
+        }
+        // The proposal itself, on pages and in the API.
+        for path in [format!("/proposals/{n}")] {
+            let r = t.get(&path, session).await;
+            assert_eq!(r.status, want, "{label} {path}");
+            assert_eq!(leaks(&r.body), sees, "{label} {path}");
+        }
+        for path in [
+            format!("/api/v1/proposals/{n}"),
+            format!("/api/v1/proposals/{n}/diff"),
+        ] {
+            let r = t.api(axum::http::Method::GET, &path, None, token).await;
+            assert_eq!(r.status, want, "{label} {path}: {}", r.body);
+            assert_eq!(leaks(&r.body), sees, "{label} {path}");
+        }
+        // Lists and feeds.
+        let list = t.get("/proposals", session).await;
+        assert_eq!(leaks(&list.body), sees, "{label} /proposals");
+        let list = t
+            .api(axum::http::Method::GET, "/api/v1/proposals", None, token)
+            .await;
+        assert_eq!(leaks(&list.body), sees, "{label} /api/v1/proposals");
+        let section = t.get("/sections/usability", session).await;
+        assert_eq!(leaks(&section.body), sees, "{label} /sections/usability");
+        let feed = t.get("/feeds/proposals.atom", session).await;
+        assert!(!leaks(&feed.body), "feeds are public: {label}");
+        // The propose form's preview from the hidden commit as base.
+        if let Some(s) = session {
+            let r = t
+                .post_form(
+                    "/sections/usability/propose",
+                    &[
+                        ("base", &commit),
+                        ("title", "x"),
+                        ("rationale", "y"),
+                        ("text", "# Usability\n\nNew.\n"),
+                        ("action", "preview"),
+                    ],
+                    Some(s),
+                )
+                .await;
+            assert_eq!(r.status, want, "{label} preview from the hidden base");
+            if !sees {
+                assert!(!leaks(&r.body), "{label} preview: {}", r.body);
+            }
+        }
+        // Reporting it answers as for a proposal that does not exist.
+        if let Some(s) = session.filter(|_| !sees) {
+            for target in [n.to_string(), "9999".to_string()] {
+                let r = t
+                    .post_form(
+                        "/report",
+                        &[
+                            ("kind", "proposal"),
+                            ("target", &target),
+                            ("comment", ""),
+                            ("reason", "spam"),
+                        ],
+                        Some(s),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::NOT_FOUND, "{label} reports #{target}");
+            }
+        }
+    }
+    // Prefixes shorter than 7 digits are refused for everyone, maintainers included.
+    let r = t
+        .api(
+            axum::http::Method::GET,
+            &format!("/api/v1/sections/usability?at={}", &commit[..4]),
+            None,
+            Some(&tokens[2]),
+        )
+        .await;
+    assert!(
+        r.status == StatusCode::NOT_FOUND || r.status == StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        r.body
+    );
+    assert!(!leaks(&r.body));
+}
+
+/// The trust issue: the print edition, the export, the changelog pages and the API
+/// printed the titles of hidden proposals; every one asks the policy now.
+#[tokio::test]
+async fn hidden_proposal_title_not_in_changelogs_exports_or_pdf() {
+    const TITLE: &str = "Wolfram merged then hidden";
+    let t = TestApp::new();
+    let m = t.maintainer();
+    let c = t.contributor();
+    let n = t.propose_paragraph(&c.user.identity(), "usability", TITLE, "Fine words.");
+    t.approve_and_merge(n, &m.user.identity());
+    let lib = t.lib();
+    lib.publish("spring-2027", "Spring 2027", "", &m.user.identity())
+        .unwrap();
+    lib.set_proposal_hidden(n, &m.user.identity(), true, "abuse in the title")
+        .unwrap();
+    // Someone other than the author; the author still sees the title.
+    let other = t.session("Olly Other", Role::Contributor);
+    let token = t
+        .state
+        .store()
+        .create_api_token(other.user.id, "t")
+        .unwrap();
+    let hidden = quire_core::policy::HIDDEN_TITLE;
+    t.get("/editions/spring-2027/changelog", Some(&c))
+        .await
+        .assert_contains("Wolfram");
+    for path in ["/editions/spring-2027/changelog", "/feeds/editions.atom"] {
+        let r = t.get(path, Some(&other)).await;
+        r.assert_status(StatusCode::OK);
+        assert!(!r.body.contains("Wolfram"), "{path}: {}", r.body);
+    }
+    for path in [
+        "/api/v1/editions",
+        "/api/v1/editions/spring-2027",
+        "/api/v1/changelog?to=spring-2027",
+    ] {
+        for token in [None, Some(token.as_str())] {
+            let r = t.api(axum::http::Method::GET, path, None, token).await;
+            r.assert_status(StatusCode::OK);
+            assert!(!r.body.contains("Wolfram"), "{path}: {}", r.body);
+            assert!(r.body.contains(hidden), "{path}: {}", r.body);
+        }
+    }
+    // Maintainers still see what they hid.
+    t.get("/editions/spring-2027/changelog", Some(&m))
+        .await
+        .assert_contains("Wolfram");
+    // The export is a public artefact (the print edition's test is in quire-pdf).
+    let data = quire_export::EditionData::load(&lib, "spring-2027").unwrap();
+    let titles: Vec<&str> = data.changes.iter().map(|c| c.title.as_str()).collect();
+    assert_eq!(titles, [hidden]);
+}

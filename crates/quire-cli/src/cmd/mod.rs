@@ -59,19 +59,23 @@ impl Context {
         Ok(Library::open_no_repair(&self.repo)?)
     }
 
-    /// Who is acting: --author / QUIRE_AUTHOR, else git's user.name and user.email.
+    /// Who is acting: --author / QUIRE_AUTHOR, else git's user.name and user.email; never
+    /// an identity of the review server's accounts.
     pub fn identity(&self, lib: Option<&Library>) -> anyhow::Result<Identity> {
-        if let Some(a) = &self.author {
-            return Ok(a.parse::<Identity>()?);
-        }
-        lib.and_then(Library::configured_identity)
-            .or_else(quire_core::git_config_identity)
-            .ok_or_else(|| {
-                usage(
-                    "who are you? pass --author \"Name <email>\", set QUIRE_AUTHOR, \
-                     or set git's user.name and user.email",
-                )
-            })
+        let who = match &self.author {
+            Some(a) => a.parse::<Identity>()?,
+            None => lib
+                .and_then(Library::configured_identity)
+                .or_else(quire_core::git_config_identity)
+                .ok_or_else(|| {
+                    usage(
+                        "who are you? pass --author \"Name <email>\", set QUIRE_AUTHOR, \
+                         or set git's user.name and user.email",
+                    )
+                })?,
+        };
+        who.check_not_reserved()?;
+        Ok(who)
     }
 }
 

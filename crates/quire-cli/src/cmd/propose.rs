@@ -116,6 +116,8 @@ pub fn propose(ctx: &Context, a: ProposeArgs) -> anyhow::Result<()> {
 }
 
 fn finish(_ctx: &Context, lib: &Library, req: NewProposal, as_json: bool) -> anyhow::Result<()> {
+    // A proposal file may name its author: never one of the review server's accounts.
+    req.author.check_not_reserved()?;
     let p = lib.propose(&req)?;
     if as_json {
         return json(&p);

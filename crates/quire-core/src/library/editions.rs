@@ -5,7 +5,7 @@ use git2::{ObjectType, Oid};
 use super::{git, oid_to_id, Library, MAIN_REF};
 use crate::error::{Error, Result};
 use crate::ids::{check_body, check_title, EditionSlug, Identity, SectionId};
-use crate::model::{ChangeEntry, CommitId, Edition, LogEntry};
+use crate::model::{ChangeEntry, CommitId, Edition, LogEntry, ShownChange};
 
 const CHANGES_HEADING: &str = "Changes in this edition:";
 const NO_CHANGES: &str = "No proposals were merged for this edition.";
@@ -179,6 +179,29 @@ impl Library {
             .into_iter()
             .find(|e| e.slug == slug)
             .ok_or_else(|| Error::UnknownRev(slug.to_string()))
+    }
+
+    /// A changelog as `audience` may see it ([`crate::policy`]): each entry with whether
+    /// its proposal is hidden, and the title replaced by
+    /// [`HIDDEN_TITLE`](crate::policy::HIDDEN_TITLE) where the audience may not see it.
+    pub fn changes_for(
+        &self,
+        entries: &[ChangeEntry],
+        audience: &crate::policy::Audience,
+    ) -> Result<Vec<ShownChange>> {
+        let mut out = Vec::with_capacity(entries.len());
+        for entry in entries {
+            // The changelog comes from git; the proposal record says whether it is hidden.
+            let hidden = match self.proposal(entry.proposal) {
+                Ok(p) => p.hidden.is_some(),
+                Err(e) if e.is_not_found() => false,
+                Err(e) => return Err(e),
+            };
+            let mut entry = entry.clone();
+            entry.title = audience.change_title(&entry, hidden).to_string();
+            out.push(ShownChange { entry, hidden });
+        }
+        Ok(out)
     }
 
     /// The proposals merged after `from` up to `to` (revision specs). Without `to`: what

@@ -166,9 +166,40 @@ impl Library {
     }
 
     /// Resolves a revision spec to a commit: `main` (or `draft`), an edition slug (with or
-    /// without `edition/`), or a commit id (4 to 40 hex digits).
+    /// without `edition/`), or a commit id (7 to 40 hex digits, unambiguous) of a commit
+    /// that holds a resource. For someone with the repository itself (the CLI); a server
+    /// resolves what a visitor asks for with [`Library::resolve_for`].
     pub fn resolve(&self, spec: &str) -> Result<CommitId> {
         Ok(oid_to_id(self.resolve_oid(spec)?))
+    }
+
+    /// Resolves a revision spec as [`Library::resolve`] does, accepting only commits the
+    /// audience may see (see [`crate::policy`]): `main`'s history (which holds every
+    /// edition) and the revisions of proposals it may see. Any other commit is
+    /// [`Error::UnknownRev`], exactly as a commit that does not exist.
+    pub fn resolve_for(&self, spec: &str, audience: &crate::policy::Audience) -> Result<CommitId> {
+        let oid = self.resolve_oid(spec)?;
+        if self.visible_commit(oid, audience)? {
+            Ok(oid_to_id(oid))
+        } else {
+            Err(Error::UnknownRev(crate::ids::printable(spec.trim())))
+        }
+    }
+
+    /// True if `oid` is on `main`'s history or a revision of a proposal `audience` sees.
+    fn visible_commit(&self, oid: Oid, audience: &crate::policy::Audience) -> Result<bool> {
+        let main = self.main_oid()?;
+        if oid == main || self.repo.graph_descendant_of(main, oid)? {
+            return Ok(true);
+        }
+        for n in self.revision_owners(oid)? {
+            match self.proposal(n) {
+                Ok(p) if audience.sees_proposal(&p) => return Ok(true),
+                Ok(_) | Err(Error::UnknownProposal(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(false)
     }
 
     pub(crate) fn resolve_oid(&self, spec: &str) -> Result<Oid> {
@@ -184,7 +215,9 @@ impl Library {
                 return Ok(obj.peel_to_commit()?.id());
             }
         }
-        if (4..=40).contains(&spec.len()) && spec.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if (crate::policy::MIN_COMMIT_PREFIX..=40).contains(&spec.len())
+            && spec.bytes().all(|b| b.is_ascii_hexdigit())
+        {
             return match self.repo.revparse_single(spec) {
                 Ok(obj) => {
                     let commit = obj.peel_to_commit().map_err(|_| unknown())?;

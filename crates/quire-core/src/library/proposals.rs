@@ -241,6 +241,33 @@ impl Library {
         Ok(out)
     }
 
+    /// The proposals that have `commit` as one of their revisions (one pass over the
+    /// revision refs; usually none or one).
+    pub(crate) fn revision_owners(&self, commit: Oid) -> Result<Vec<u64>> {
+        let mut out = Vec::new();
+        for r in self.repo.references_glob("refs/proposals/*")? {
+            let r = r?;
+            if r.target() != Some(commit) {
+                continue;
+            }
+            let Ok(name) = r.name() else { continue };
+            let Some((n, rev)) = name
+                .strip_prefix("refs/proposals/")
+                .and_then(|rest| rest.split_once('/'))
+            else {
+                continue;
+            };
+            if rev.parse::<u32>().is_ok() {
+                if let Ok(n) = n.parse::<u64>() {
+                    out.push(n);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
     /// Where proposal `n`'s event log points now (`None`: no such proposal).
     pub(crate) fn meta_target(&self, n: u64) -> Result<Option<Oid>> {
         git::ref_target(&self.repo, &meta_ref(n))

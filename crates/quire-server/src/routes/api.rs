@@ -28,7 +28,6 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use quire_core::{Comment, Event};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -246,41 +245,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
                 .map(|c| c.0.ip().to_string())
                 .unwrap_or_else(|| "local".into()),
         ))
-    }
-}
-
-/// True if the caller is a maintainer who is not blocked: they see hidden things.
-fn sees_hidden(caller: &ApiCaller) -> bool {
-    caller
-        .user
-        .as_ref()
-        .is_some_and(|u| u.is_maintainer() && !u.blocked)
-}
-
-/// Clears the text of a comment that is redacted, or hidden from this caller; the
-/// `hidden` / `redacted` records stay as the flag saying why the text is missing.
-fn scrub_comment(c: &mut Comment, sees_hidden: bool) {
-    if c.redacted.is_some() || (c.hidden.is_some() && !sees_hidden) {
-        c.body.clear();
-    }
-}
-
-/// Clears, in an event log, the text of the `commented` events whose comment is hidden
-/// from this caller. Comment ids are 1, 2, 3, ... in the order of their events.
-fn scrub_history(events: &mut [Event], comments: &[Comment], sees_hidden: bool) {
-    for (i, e) in events
-        .iter_mut()
-        .filter(|e| e.kind == "commented")
-        .enumerate()
-    {
-        let id = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let scrub = comments
-            .iter()
-            .find(|c| c.id == id)
-            .is_some_and(|c| c.redacted.is_some() || (c.hidden.is_some() && !sees_hidden));
-        if scrub {
-            e.body.clear();
-        }
     }
 }
 

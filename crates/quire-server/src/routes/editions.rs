@@ -25,13 +25,11 @@ pub fn router() -> Router<AppState> {
         .route("/publish", get(publish_form).post(publish))
 }
 
-/// What a changelog shows in place of the title of a proposal a maintainer hid.
-pub(crate) const HIDDEN_TITLE: &str = "(This proposal was hidden by a maintainer.)";
-
 /// A merged proposal as a changelog shows it.
 pub(crate) struct ChangeView {
     pub number: u64,
-    /// The title, or [`HIDDEN_TITLE`] when the proposal is hidden.
+    /// The title, or the policy's [`HIDDEN_TITLE`](quire_core::policy::HIDDEN_TITLE) when
+    /// the proposal is hidden from the audience.
     pub title: String,
     pub hidden: bool,
     /// The proposer, credited.
@@ -40,7 +38,8 @@ pub(crate) struct ChangeView {
     pub sections: Vec<(String, String)>,
 }
 
-/// Turns changelog entries into views: titles of hidden proposals are replaced, section ids
+/// Turns changelog entries into views as `audience` may see them: titles of hidden
+/// proposals are replaced (see [`quire_core::policy`]), section ids
 /// get their titles at `at` and links under `section_prefix` (`/sections/` or
 /// `/editions/<slug>/sections/`).
 pub(crate) fn change_views(
@@ -48,16 +47,12 @@ pub(crate) fn change_views(
     entries: &[ChangeEntry],
     at: &str,
     section_prefix: &str,
+    audience: &quire_core::Audience,
 ) -> Result<Vec<ChangeView>, AppError> {
     let titles = lib.sections(at)?;
     let mut out = Vec::with_capacity(entries.len());
-    for c in entries {
-        // The changelog comes from git; the proposal record says whether it is hidden.
-        let hidden = match lib.proposal(c.proposal) {
-            Ok(p) => p.hidden.is_some(),
-            Err(e) if e.is_not_found() => false,
-            Err(e) => return Err(e.into()),
-        };
+    for shown in lib.changes_for(entries, audience)? {
+        let c = shown.entry;
         let sections = c
             .sections
             .iter()
@@ -71,12 +66,8 @@ pub(crate) fn change_views(
             .collect();
         out.push(ChangeView {
             number: c.proposal,
-            title: if hidden {
-                HIDDEN_TITLE.to_string()
-            } else {
-                c.title.clone()
-            },
-            hidden,
+            title: c.title,
+            hidden: shown.hidden,
             author: c.author.name.clone(),
             sections,
         });
@@ -150,11 +141,12 @@ async fn changelog(
     viewer: Viewer,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
+    let audience = viewer.audience();
     let (e, changes): (Edition, Vec<ChangeView>) = state
         .with_lib(move |lib| {
             let e = lib.edition(&slug)?;
             let prefix = format!("/editions/{}/sections/", e.slug);
-            let changes = change_views(lib, &e.changes, &e.commit.0, &prefix)?;
+            let changes = change_views(lib, &e.changes, &e.commit.0, &prefix, &audience)?;
             Ok((e, changes))
         })
         .await?;
@@ -232,6 +224,7 @@ async fn compare(
 ) -> Result<Response, AppError> {
     let given = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     let (from, to) = (given(q.from), given(q.to));
+    let viewer_audience = viewer.audience();
     // The form alone until both ends are chosen; then the diff too.
     let both = from.is_some() && to.is_some();
     let (editions, result, from, to) = state
@@ -249,7 +242,12 @@ async fn compare(
             if !both {
                 return Ok((editions, None, from, to));
             }
-            let comparison = lib.comparison(&from, &to)?;
+            let comparison = {
+                let audience = viewer_audience;
+                let a = lib.resolve_for(&from, &audience)?;
+                let b = lib.resolve_for(&to, &audience)?;
+                lib.comparison(&a.0, &b.0)?
+            };
             let sections: Vec<DiffView> = comparison
                 .sections
                 .iter()
@@ -334,11 +332,12 @@ async fn publish_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
+    let audience = viewer.audience();
     let (latest, pending, contributors, main_changed) = state
-        .with_lib(|lib| {
+        .with_lib(move |lib| {
             let latest = lib.editions()?.pop();
             let entries = lib.changelog(None, None)?;
-            let pending = change_views(lib, &entries, "main", "/sections/")?;
+            let pending = change_views(lib, &entries, "main", "/sections/", &audience)?;
             let main_changed = latest
                 .as_ref()
                 .map_or(Ok(true), |e| lib.main().map(|m| m != e.commit))?;

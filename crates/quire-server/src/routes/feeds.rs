@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use quire_core::{Library, ProposalFilter};
+use quire_core::{Audience, Library, ProposalFilter};
 
 use crate::routes::editions::{change_views, contributors};
 use crate::{AppError, AppState};
@@ -157,7 +157,8 @@ async fn proposals(
             let newest: Vec<u64> = ix
                 .proposals
                 .newest_first(&ProposalFilter::default())
-                .filter(|p| !p.hidden)
+                // Feeds are public: they show what an anonymous visitor may see.
+                .filter(|p| Audience::Anonymous.sees(p.hidden, &p.author))
                 .take(PROPOSALS_IN_FEED)
                 .map(|p| p.number)
                 .collect();
@@ -207,7 +208,7 @@ fn changelog_html(lib: &Library, base: &str, e: &quire_core::Edition) -> Result<
         html.push_str(&crate::render::markdown(&e.notes));
     }
     let prefix = format!("{base}/editions/{}/sections/", e.slug);
-    let changes = change_views(lib, &e.changes, &e.commit.0, &prefix)?;
+    let changes = change_views(lib, &e.changes, &e.commit.0, &prefix, &Audience::Anonymous)?;
     if changes.is_empty() {
         html.push_str("<p>No proposals were merged for this edition.</p>");
     } else {

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use quire_core::{CommentTarget, Library, SectionId};
+use quire_core::{Audience, CommentTarget, Library, SectionId};
 use serde::Deserialize;
 
 use crate::auth::{CsrfForm, Viewer};
@@ -138,11 +138,12 @@ impl Item {
             && r.comment == self.comment().map(i64::from)
     }
 
-    /// Reads the item from the library: 404 if it does not exist.
-    fn load(&self, lib: &Library) -> Result<Loaded, AppError> {
+    /// Reads the item from the library as `audience` may see it: 404 if it does not exist
+    /// or the audience may not see it (the same answer, so nothing is revealed).
+    fn load(&self, lib: &Library, audience: &Audience) -> Result<Loaded, AppError> {
         match self {
             Item::Proposal(n) => {
-                let p = lib.proposal(*n)?;
+                let p = audience.proposal(lib.proposal(*n)?)?;
                 Ok(Loaded {
                     title: Some(p.title),
                     body_html: markdown(&p.rationale),
@@ -152,7 +153,7 @@ impl Item {
                 })
             }
             Item::ProposalComment(n, id) => {
-                let p = lib.proposal(*n)?;
+                let p = audience.proposal(lib.proposal(*n)?)?;
                 let c = p
                     .comments
                     .into_iter()
@@ -233,7 +234,10 @@ async fn report(
     let item = Item::parse(&form.kind, &form.target, &form.comment)?;
     let reason = check_reason(&form.reason)?;
     let it = item.clone();
-    state.with_lib(move |lib| it.load(lib).map(|_| ())).await?;
+    let audience = user.audience();
+    state
+        .with_lib(move |lib| it.load(lib, &audience).map(|_| ()))
+        .await?;
     state.check_write_rate(&user)?;
     let it = item.clone();
     state
@@ -347,7 +351,7 @@ fn hidden_items(lib: &Library, ix: &crate::Indexes) -> Result<Vec<HiddenItem>, A
 }
 
 async fn queue(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
-    viewer.require_maintainer()?;
+    let audience = viewer.require_maintainer()?.audience();
     let reports = state.with_store(|s| Ok(s.open_reports()?)).await?;
     // Group the reports by item, in the order each item was first reported.
     let mut groups: Vec<(Item, Vec<Report>)> = Vec::new();
@@ -366,7 +370,7 @@ async fn queue(State(state): State<AppState>, viewer: Viewer) -> Result<Response
         .with_index(move |lib, ix| {
             let mut loaded = Vec::with_capacity(items.len());
             for item in &items {
-                loaded.push(match item.load(lib) {
+                loaded.push(match item.load(lib, &audience) {
                     Ok(l) => Some(l),
                     Err(AppError::NotFound) => None,
                     Err(AppError::Core(e)) if e.is_not_found() => None,
@@ -493,11 +497,12 @@ async fn moderate(
     }
     state.check_write_rate(&user)?;
     let who = user.identity();
+    let audience = user.audience();
     let it = item.clone();
     let reason = form.reason;
     state
         .with_lib(move |lib| {
-            it.load(lib)?;
+            it.load(lib, &audience)?;
             let hide = action == Action::Hide;
             match (action, it.comment_target()) {
                 (Action::Redact, Some((target, id))) => {

@@ -170,6 +170,7 @@ async fn section(
 ) -> Result<Response, AppError> {
     let is_draft = edition.is_none();
     let st = state.clone();
+    let audience = viewer.audience();
     let data = state
         .with_lib(move |lib| {
             let (at, contents_href) = match &edition {
@@ -196,7 +197,7 @@ async fn section(
                     let listed: Vec<(u64, String)> = ix
                         .proposals
                         .newest_first(&filter)
-                        .filter(|p| !p.hidden)
+                        .filter(|p| audience.sees(p.hidden, &p.author))
                         .take(OPEN_PROPOSALS_SHOWN)
                         .map(|p| (p.number, p.title.clone()))
                         .collect();
@@ -222,7 +223,10 @@ async fn section(
         is_draft,
         signed_in: viewer.user.is_some(),
         can_report: viewer.user.is_some(),
-        comments: comments.iter().map(CommentView::of).collect(),
+        comments: comments
+            .iter()
+            .map(|c| CommentView::of(c, &viewer.audience()))
+            .collect(),
         open_total: open_proposals.1,
         open_proposals: open_proposals.0,
         reported,

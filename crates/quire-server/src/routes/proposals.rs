@@ -20,8 +20,8 @@ use axum::Router;
 use quire_core::ids::{check_body, check_section_text, check_title};
 use quire_core::prose;
 use quire_core::{
-    ConflictReport, Error as CoreError, Identity, Library, Mergeability, NewProposal, Proposal,
-    ProposalFilter, RevisionKind, SectionDiff, SectionId, Status, Verdict,
+    Action, Audience, ConflictReport, Error as CoreError, Identity, Library, Mergeability,
+    NewProposal, Proposal, ProposalFilter, RevisionKind, SectionDiff, SectionId, Status, Verdict,
 };
 use serde::Deserialize;
 
@@ -90,37 +90,9 @@ fn text_fields(pairs: &[(String, String)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Hidden proposals show only to maintainers and their author.
-fn can_see(p: &Proposal, user: Option<&User>) -> bool {
-    p.hidden.is_none()
-        || user.is_some_and(|u| !u.blocked && (u.is_maintainer() || u.owns(&p.author)))
-}
-
-/// Who may do something to a proposal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Need {
-    /// Any writer (comment).
-    Writer,
-    /// Its author or a maintainer (revise, update, withdraw).
-    Editor,
-    /// A maintainer (review, merge, reject).
-    Maintainer,
-}
-
-fn authorise(p: &Proposal, user: &User, need: Need) -> Result<(), AppError> {
-    if !can_see(p, Some(user)) {
-        return Err(AppError::NotFound);
-    }
-    let maintainer = user.is_maintainer();
-    match need {
-        Need::Writer => Ok(()),
-        Need::Editor if maintainer || user.owns(&p.author) => Ok(()),
-        Need::Editor => Err(AppError::Forbidden(
-            "only the proposal's author or a maintainer can do that".into(),
-        )),
-        Need::Maintainer if maintainer => Ok(()),
-        Need::Maintainer => Err(AppError::Forbidden("only maintainers can do that".into())),
-    }
+/// May `user` do `action` to `p`? Asks the one policy ([`quire_core::policy`]).
+fn authorise(p: &Proposal, user: &User, action: Action) -> Result<(), AppError> {
+    Ok(user.audience().may(action, p)?)
 }
 
 fn require_open(p: &Proposal, action: &'static str) -> Result<(), AppError> {
@@ -143,8 +115,14 @@ fn poster(state: &AppState, viewer: &Viewer) -> Result<User, AppError> {
     Ok(user)
 }
 
-/// Runs a write on proposal `n` as `user`, once `need` is met.
-async fn write<T, F>(state: &AppState, user: &User, n: u64, need: Need, f: F) -> Result<T, AppError>
+/// Runs a write on proposal `n` as `user`, once the policy allows `action`.
+async fn write<T, F>(
+    state: &AppState,
+    user: &User,
+    n: u64,
+    action: Action,
+    f: F,
+) -> Result<T, AppError>
 where
     T: Send + 'static,
     F: FnOnce(&Library, &Proposal, &Identity) -> quire_core::Result<T> + Send + 'static,
@@ -153,7 +131,7 @@ where
     state
         .with_lib(move |lib| {
             let p = lib.proposal(n)?;
-            authorise(&p, &user, need)?;
+            authorise(&p, &user, action)?;
             Ok(f(lib, &p, &user.identity())?)
         })
         .await
@@ -281,7 +259,7 @@ async fn list(
             .filter(|&n| n >= 1)
             .ok_or_else(|| AppError::BadRequest("the page must be a number from 1".into()))?,
     };
-    let maintainer = viewer.is_maintainer();
+    let audience = viewer.audience();
     let filter = ProposalFilter {
         status,
         section: section.clone(),
@@ -293,7 +271,7 @@ async fn list(
                 .iter()
                 .map(|s| (s.id.to_string(), s.title.clone()))
                 .collect();
-            let listing = list_page(lib, ix, &filter, maintainer, merge, page_number, &titles)?;
+            let listing = list_page(lib, ix, &filter, &audience, merge, page_number, &titles)?;
             Ok((listing, sections))
         })
         .await?;
@@ -363,7 +341,7 @@ fn list_page(
     lib: &quire_core::Library,
     ix: &mut crate::Indexes,
     filter: &ProposalFilter,
-    maintainer: bool,
+    audience: &Audience,
     merge: Option<bool>,
     page: usize,
     titles: &HashMap<String, String>,
@@ -382,7 +360,7 @@ fn list_page(
     let mut page_rows = Vec::new();
     for s in proposals
         .newest_first(filter)
-        .filter(|s| maintainer || !s.hidden)
+        .filter(|s| audience.sees(s.hidden, &s.author))
     {
         if let Some(want) = merge {
             if s.status != Status::Open {
@@ -587,8 +565,13 @@ async fn propose(
         form.base.trim().to_string()
     };
     let at = base.clone();
+    let audience = viewer.audience();
     let section = state
-        .with_lib(move |lib| Ok(lib.section(&id, &at)?))
+        .with_lib(move |lib| {
+            // The base names a commit the form came from: only one this visitor may see.
+            let at = lib.resolve_for(&at, &audience)?;
+            Ok(lib.section(&id, &at.0)?)
+        })
         .await?;
     if form.action != "submit" {
         let preview = preview_of(&section.text, &form.text, 3);
@@ -735,11 +718,9 @@ fn proposal_page(
     n: u64,
     req: PageRequest,
 ) -> Result<ProposalPage, AppError> {
-    let p = lib.proposal(n)?;
+    let audience = viewer.audience();
+    let p = audience.proposal(lib.proposal(n)?)?;
     let user = viewer.user.as_ref();
-    if !can_see(&p, user) {
-        return Err(AppError::NotFound);
-    }
     let latest = p.latest().number;
     let shown = req.rev.unwrap_or(latest);
     let diffs = match p.revision(shown) {
@@ -880,8 +861,8 @@ fn proposal_page(
         (None, None) => (None, String::new()),
     };
     let can_write = user.is_some_and(|u| !u.blocked);
-    let is_author = user.is_some_and(|u| u.owns(&p.author));
-    let is_maintainer = viewer.is_maintainer();
+    let is_author = audience.is(&p.author);
+    let is_maintainer = audience.is_maintainer();
     let errors = req.errors;
     Ok(ProposalPage {
         chrome: Chrome::of(viewer),
@@ -931,7 +912,11 @@ fn proposal_page(
         previews,
         revisions,
         reviews,
-        comments: p.comments.iter().map(CommentView::of).collect(),
+        comments: p
+            .comments
+            .iter()
+            .map(|c| CommentView::of(c, &audience))
+            .collect(),
         signed_in: user.is_some(),
         can_write,
         can_edit: is_open && can_write && (is_author || is_maintainer),
@@ -990,7 +975,7 @@ async fn comment(
         return refused(&state, &viewer, n, e, "comment-body", Drafts::default()).await;
     }
     let body = form.body.clone();
-    let done = write(&state, &user, n, Need::Writer, move |lib, _, who| {
+    let done = write(&state, &user, n, Action::Comment, move |lib, _, who| {
         lib.comment_proposal(n, who, &body)
     })
     .await;
@@ -1057,7 +1042,7 @@ async fn review(
     let done = state
         .with_lib(move |lib| {
             let p = lib.proposal(n)?;
-            authorise(&p, &user, Need::Maintainer)?;
+            authorise(&p, &user, Action::Review)?;
             let latest = p.latest().number;
             match seen {
                 Some(seen) if seen != latest => Err(AppError::Stale(format!(
@@ -1082,7 +1067,7 @@ async fn merge(
     let n = number(&n)?;
     viewer.require_maintainer()?;
     let user = poster(&state, &viewer)?;
-    let done = write(&state, &user, n, Need::Maintainer, move |lib, _, who| {
+    let done = write(&state, &user, n, Action::Merge, move |lib, _, who| {
         lib.merge(n, who)
     })
     .await;
@@ -1112,7 +1097,7 @@ async fn reject(
         return refused(&state, &viewer, n, e, "reject-reason", Drafts::default()).await;
     }
     let reason = form.reason.clone();
-    let done = write(&state, &user, n, Need::Maintainer, move |lib, _, who| {
+    let done = write(&state, &user, n, Action::Reject, move |lib, _, who| {
         lib.reject(n, who, &reason)
     })
     .await;
@@ -1137,7 +1122,7 @@ async fn withdraw(
     let n = number(&n)?;
     let user = poster(&state, &viewer)?;
     let reason = form.reason.clone();
-    let done = write(&state, &user, n, Need::Editor, move |lib, _, who| {
+    let done = write(&state, &user, n, Action::Edit, move |lib, _, who| {
         lib.withdraw(n, who, &reason)
     })
     .await;
@@ -1290,7 +1275,7 @@ where
     state
         .with_lib(move |lib| {
             let p = lib.proposal(n)?;
-            authorise(&p, &user, Need::Editor)?;
+            authorise(&p, &user, Action::Edit)?;
             require_open(&p, action)?;
             render(lib, &viewer, &p)
         })
@@ -1312,7 +1297,7 @@ async fn revise(
     let res = state
         .with_lib(move |lib| {
             let p = lib.proposal(n)?;
-            authorise(&p, &user, Need::Editor)?;
+            authorise(&p, &user, Action::Edit)?;
             require_open(&p, "revised")?;
             let given = given_texts(&pairs, &p)?;
             let note = first(&pairs, "note").to_string();
@@ -1455,7 +1440,7 @@ async fn update(
     state
         .with_lib(move |lib| {
             let p = lib.proposal(n)?;
-            authorise(&p, &user, Need::Editor)?;
+            authorise(&p, &user, Action::Edit)?;
             require_open(&p, "updated")?;
             let given = given_texts(&pairs, &p)?;
             let mut errors = Vec::new();

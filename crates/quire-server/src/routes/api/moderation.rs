@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use quire_core::{Comment, CommentTarget, Library, SectionId};
+use quire_core::{Audience, Comment, CommentTarget, Library, SectionId};
 use serde::{Deserialize, Serialize};
 
 use super::proposals::visible;
@@ -106,15 +106,14 @@ impl Target {
         }
     }
 
-    /// Checks that the target exists and that a caller who sees hidden things or not may
-    /// name it; 404 otherwise.
-    fn check(&self, lib: &Library, sees_hidden: bool) -> Result<(), AppError> {
+    /// Checks that the target exists and that `audience` may see it; 404 otherwise.
+    fn check(&self, lib: &Library, audience: &Audience) -> Result<(), AppError> {
         match self {
             Target::Proposal(n) => {
-                visible(lib, *n, sees_hidden)?;
+                visible(lib, *n, audience)?;
             }
             Target::Comment(on, id) => {
-                find_comment(lib, on, *id, sees_hidden)?;
+                find_comment(lib, on, *id, audience)?;
             }
         }
         Ok(())
@@ -127,10 +126,10 @@ fn find_comment(
     lib: &Library,
     on: &CommentTarget,
     id: u32,
-    sees_hidden: bool,
+    audience: &Audience,
 ) -> Result<Comment, AppError> {
     let comments = match on {
-        CommentTarget::Proposal(n) => visible(lib, *n, sees_hidden)?.comments,
+        CommentTarget::Proposal(n) => visible(lib, *n, audience)?.comments,
         CommentTarget::Section(s) => {
             lib.section(s.as_str(), "main")?;
             lib.section_comments(s.as_str())?
@@ -185,10 +184,11 @@ async fn moderate(
         .into());
     }
     let who = user.identity();
+    let audience = user.audience();
     let kind = req.kind;
     let outcome = state
         .with_lib(move |lib| {
-            target.check(lib, true)?;
+            target.check(lib, &audience)?;
             let hide = action == Action::Hide;
             match &target {
                 Target::Proposal(n) => {
@@ -207,7 +207,7 @@ async fn moderate(
                     } else {
                         lib.set_comment_hidden(on, *id, &who, hide, &req.reason)?;
                     }
-                    let c = find_comment(lib, on, *id, true)?;
+                    let c = find_comment(lib, on, *id, &audience)?;
                     Ok(ModerationOutcome {
                         kind,
                         target: match on {
@@ -318,12 +318,12 @@ async fn report(
         ))
         .into());
     }
-    let sees = user.is_maintainer();
+    let audience = user.audience();
     let (target_text, comment) = {
         let checked = target.clone();
         state
             .with_lib(move |lib| {
-                checked.check(lib, sees)?;
+                checked.check(lib, &audience)?;
                 Ok(())
             })
             .await?;

@@ -9,16 +9,13 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use quire_core::{
-    Comment, Event, Identity, Library, Mergeability, NewProposal, Proposal, ProposalFilter,
-    SectionDiff, SectionId, Status, Verdict,
+    Action, Audience, Comment, Event, Identity, Library, Mergeability, NewProposal, Proposal,
+    ProposalFilter, SectionDiff, SectionId, Status, Verdict,
 };
 use serde::{Deserialize, Serialize};
 
 use super::sections::NewComment;
-use super::{
-    printable, scrub_comment, scrub_history, sees_hidden, ApiJson, ApiJsonOrEmpty, ApiPath,
-    ApiQuery, Maintainer, Writer,
-};
+use super::{printable, ApiJson, ApiJsonOrEmpty, ApiPath, ApiQuery, Maintainer, Writer};
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
 use crate::store::User;
@@ -49,33 +46,24 @@ pub(super) fn number(raw: &str) -> Result<u64, AppError> {
     })
 }
 
-/// Reads a proposal the caller may see: 404 for a hidden one unless they are a maintainer.
-pub(super) fn visible(lib: &Library, n: u64, sees_hidden: bool) -> Result<Proposal, AppError> {
-    let p = lib.proposal(n)?;
-    if p.hidden.is_some() && !sees_hidden {
-        return Err(quire_core::Error::UnknownProposal(n).into());
-    }
-    Ok(p)
+/// Reads a proposal as `audience` may see it (see [`quire_core::policy`]): 404 for one it
+/// may not see, as for a number no proposal has; comments it may not read have no text.
+pub(super) fn visible(lib: &Library, n: u64, audience: &Audience) -> Result<Proposal, AppError> {
+    Ok(audience.proposal(lib.proposal(n)?)?)
 }
 
-/// A proposal as this caller may see it: hidden comments' text cleared.
-fn scrubbed(mut p: Proposal, sees_hidden: bool) -> Proposal {
-    for c in &mut p.comments {
-        scrub_comment(c, sees_hidden);
-    }
-    p
-}
-
-/// Reads a proposal the user may change as its author (or as a maintainer): 403 otherwise.
-fn owned(lib: &Library, n: u64, user: &User) -> Result<Proposal, AppError> {
-    let maintainer = user.is_maintainer();
-    let p = visible(lib, n, maintainer)?;
-    if !maintainer && !user.owns(&p.author) {
-        return Err(AppError::Forbidden(
-            "only the proposal's author or a maintainer can do that".into(),
-        ));
-    }
-    Ok(p)
+/// Runs `write` on proposal `n` once the policy lets `user` do `action` to it, and returns
+/// the proposal after it as the user may see it.
+fn act(
+    lib: &Library,
+    n: u64,
+    user: &User,
+    action: Action,
+    write: impl FnOnce(&Identity) -> quire_core::Result<Proposal>,
+) -> Result<Proposal, AppError> {
+    let audience = user.audience();
+    audience.may(action, &lib.proposal(n)?)?;
+    Ok(audience.proposal(write(&user.identity())?)?)
 }
 
 /// `merge=` in a list query.
@@ -134,7 +122,7 @@ async fn list(
     caller: ApiCaller,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<ProposalSummary>>, ApiError> {
-    let sees = sees_hidden(&caller);
+    let audience = caller.audience();
     let status = q
         .status
         .as_deref()
@@ -173,7 +161,7 @@ async fn list(
                 if out.len() == per_page {
                     break;
                 }
-                if s.hidden && !sees {
+                if !audience.sees(s.hidden, &s.author) {
                     continue;
                 }
                 let m = if s.status != Status::Open {
@@ -280,15 +268,15 @@ async fn show(
     ApiPath(n): ApiPath<String>,
 ) -> Result<Json<ProposalDetail>, ApiError> {
     let n = number(&n)?;
-    let sees = sees_hidden(&caller);
+    let audience = caller.audience();
     let d = state
         .with_lib(move |lib| {
-            let p = visible(lib, n, sees)?;
+            let p = visible(lib, n, &audience)?;
             let mergeability = lib.mergeability_of(&p)?;
             let mut history = lib.history(n)?;
-            scrub_history(&mut history, &p.comments, sees);
+            audience.scrub_events(&mut history, &p.comments);
             Ok(ProposalDetail {
-                proposal: scrubbed(p, sees),
+                proposal: p,
                 mergeability,
                 history,
             })
@@ -310,10 +298,10 @@ async fn diff(
     ApiQuery(q): ApiQuery<DiffQuery>,
 ) -> Result<Json<Vec<SectionDiff>>, ApiError> {
     let n = number(&n)?;
-    let sees = sees_hidden(&caller);
+    let audience = caller.audience();
     let d = state
         .with_lib(move |lib| {
-            visible(lib, n, sees)?;
+            visible(lib, n, &audience)?;
             Ok(lib.proposal_diff(n, q.rev)?)
         })
         .await?;
@@ -327,12 +315,10 @@ async fn comment(
     ApiJson(req): ApiJson<NewComment>,
 ) -> Result<(StatusCode, Json<Comment>), ApiError> {
     let n = number(&n)?;
-    let sees = user.is_maintainer();
-    let who = user.identity();
     let c = state
         .with_lib(move |lib| {
-            visible(lib, n, sees)?;
-            Ok(lib.comment_proposal(n, &who, &req.body)?)
+            user.audience().may(Action::Comment, &lib.proposal(n)?)?;
+            Ok(lib.comment_proposal(n, &user.identity(), &req.body)?)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(c)))
@@ -359,11 +345,9 @@ async fn revise(
     let changes = changes(req.changes)?;
     let p = state
         .with_lib(move |lib| {
-            owned(lib, n, &user)?;
-            Ok(scrubbed(
-                lib.revise_from(n, &user.identity(), req.from_revision, &changes, &req.note)?,
-                user.is_maintainer(),
-            ))
+            act(lib, n, &user, Action::Edit, |who| {
+                lib.revise_from(n, who, req.from_revision, &changes, &req.note)
+            })
         })
         .await?;
     Ok(Json(p))
@@ -386,11 +370,9 @@ async fn update(
     let resolutions = changes(req.resolutions)?;
     let p = state
         .with_lib(move |lib| {
-            owned(lib, n, &user)?;
-            Ok(scrubbed(
-                lib.update(n, &user.identity(), &resolutions)?,
-                user.is_maintainer(),
-            ))
+            act(lib, n, &user, Action::Edit, |who| {
+                lib.update(n, who, &resolutions)
+            })
         })
         .await?;
     Ok(Json(p))
@@ -412,11 +394,9 @@ async fn withdraw(
     let n = number(&n)?;
     let p = state
         .with_lib(move |lib| {
-            owned(lib, n, &user)?;
-            Ok(scrubbed(
-                lib.withdraw(n, &user.identity(), &req.reason)?,
-                user.is_maintainer(),
-            ))
+            act(lib, n, &user, Action::Edit, |who| {
+                lib.withdraw(n, who, &req.reason)
+            })
         })
         .await?;
     Ok(Json(p))
@@ -455,14 +435,16 @@ async fn review(
     let p = state
         .with_lib(move |lib| {
             if let Some(seen) = req.revision {
-                let latest = visible(lib, n, true)?.latest().number;
+                let latest = visible(lib, n, &user.audience())?.latest().number;
                 if seen != latest {
                     return Err(AppError::Stale(format!(
                         "proposal #{n} was revised: the verdict is on revision {seen}, the latest is revision {latest}"
                     )));
                 }
             }
-            Ok(lib.review(n, &user.identity(), verdict, &req.comment)?)
+            act(lib, n, &user, Action::Review, |who| {
+                lib.review(n, who, verdict, &req.comment)
+            })
         })
         .await?;
     Ok(Json(p))
@@ -475,7 +457,7 @@ async fn merge(
 ) -> Result<Json<Proposal>, ApiError> {
     let n = number(&n)?;
     let p = state
-        .with_lib(move |lib| Ok(lib.merge(n, &user.identity())?))
+        .with_lib(move |lib| act(lib, n, &user, Action::Merge, |who| lib.merge(n, who)))
         .await?;
     Ok(Json(p))
 }
@@ -494,7 +476,11 @@ async fn reject(
 ) -> Result<Json<Proposal>, ApiError> {
     let n = number(&n)?;
     let p = state
-        .with_lib(move |lib| Ok(lib.reject(n, &user.identity(), &req.reason)?))
+        .with_lib(move |lib| {
+            act(lib, n, &user, Action::Reject, |who| {
+                lib.reject(n, who, &req.reason)
+            })
+        })
         .await?;
     Ok(Json(p))
 }

@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use quire_core::{Comment, CommitId, Section, SectionSummary};
 use serde::{Deserialize, Serialize};
 
-use super::{scrub_comment, sees_hidden, ApiJson, ApiPath, ApiQuery, Writer};
+use super::{ApiJson, ApiPath, ApiQuery, Writer};
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
 use crate::AppState;
@@ -57,13 +57,14 @@ struct Contents {
 
 async fn contents(
     State(state): State<AppState>,
-    _caller: ApiCaller,
+    caller: ApiCaller,
     ApiQuery(at): ApiQuery<At>,
 ) -> Result<Json<Contents>, ApiError> {
     let at = at.spec();
+    let audience = caller.audience();
     let c = state
         .with_lib(move |lib| {
-            let commit = lib.resolve(&at)?;
+            let commit = lib.resolve_for(&at, &audience)?;
             let manifest = lib.manifest(&commit.0)?;
             let sections = lib.sections(&commit.0)?;
             Ok(Contents {
@@ -87,13 +88,17 @@ async fn contents(
 
 async fn section(
     State(state): State<AppState>,
-    _caller: ApiCaller,
+    caller: ApiCaller,
     ApiPath(id): ApiPath<String>,
     ApiQuery(at): ApiQuery<At>,
 ) -> Result<Json<Section>, ApiError> {
     let at = at.spec();
+    let audience = caller.audience();
     let s = state
-        .with_lib(move |lib| Ok(lib.section(&id, &at)?))
+        .with_lib(move |lib| {
+            let at = lib.resolve_for(&at, &audience)?;
+            Ok(lib.section(&id, &at.0)?)
+        })
         .await?;
     Ok(Json(s))
 }
@@ -103,14 +108,12 @@ async fn comments(
     caller: ApiCaller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<Comment>>, ApiError> {
-    let sees = sees_hidden(&caller);
+    let audience = caller.audience();
     let list = state
         .with_lib(move |lib| {
             lib.section(&id, "main")?;
             let mut list = lib.section_comments(&id)?;
-            for c in &mut list {
-                scrub_comment(c, sees);
-            }
+            audience.scrub_comments(&mut list);
             Ok(list)
         })
         .await?;
