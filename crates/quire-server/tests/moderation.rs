@@ -988,6 +988,30 @@ async fn hidden_proposal_not_served_by_any_route() {
         assert_eq!(leaks(&section.body), sees, "{label} /sections/usability");
         let feed = t.get("/feeds/proposals.atom", session).await;
         assert!(!leaks(&feed.body), "feeds are public: {label}");
+        // Proposing through the API on the hidden commit as base: refused as for a
+        // commit that does not exist, whoever asks (a base must be on the draft's
+        // history), and without saying that the commit exists.
+        if let Some(token) = token {
+            let r = t
+                .api(
+                    axum::http::Method::POST,
+                    "/api/v1/proposals",
+                    Some(serde_json::json!({
+                        "title": "x",
+                        "changes": [{"section": "usability", "text": "# Usability\n\nNew.\n"}],
+                        "base": short,
+                    })),
+                    Some(token),
+                )
+                .await;
+            let want_base = if sees {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            assert_eq!(r.status, want_base, "{label} propose on it: {}", r.body);
+            assert!(!leaks(&r.body), "{label}: {}", r.body);
+        }
         // The propose form's preview from the hidden commit as base.
         if let Some(s) = session {
             let r = t

@@ -243,14 +243,24 @@ async fn propose(
     Writer(user): Writer,
     ApiJson(req): ApiJson<NewProposalJson>,
 ) -> Result<(StatusCode, Json<Proposal>), ApiError> {
-    let new = NewProposal {
+    let mut new = NewProposal {
         title: req.title,
         rationale: req.rationale,
         author: user.identity(),
         changes: changes(req.changes)?,
         base: req.base,
     };
-    let p = state.with_lib(move |lib| Ok(lib.propose(&new)?)).await?;
+    let audience = user.audience();
+    let p = state
+        .with_lib(move |lib| {
+            // A base names a commit: one the caller may not see answers as one that does
+            // not exist, never "not on the history of main".
+            if let Some(base) = &new.base {
+                new.base = Some(lib.resolve_for(base, &audience)?.0);
+            }
+            Ok(lib.propose(&new)?)
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
