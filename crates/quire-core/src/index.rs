@@ -511,6 +511,50 @@ fn load_saved(git_dir: &Path) -> HashMap<u64, (Oid, ProposalSummary)> {
     out
 }
 
+/// Removes the saved summaries of `numbers` from [`SAVED_INDEX`] (after a redaction, so
+/// that no copy of a redacted title is left in it). The file is rewritten aside and
+/// renamed into place; one it cannot read is deleted, which loses only a cache.
+pub(crate) fn forget_saved(git_dir: &Path, numbers: &[u64]) -> std::io::Result<()> {
+    use std::io::{BufRead as _, Write as _};
+    let path = git_dir.join(SAVED_INDEX);
+    let file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let tmp = git_dir.join(format!("{SAVED_INDEX}.{}.forget.tmp", std::process::id()));
+    let rewrite = || -> std::io::Result<bool> {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+            let line = line?;
+            if i > 0 {
+                let Ok(saved) = serde_json::from_str::<SavedLine<'_>>(&line) else {
+                    return Ok(false);
+                };
+                if numbers.contains(&saved.summary.number) {
+                    continue;
+                }
+            }
+            out.write_all(line.as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        Ok(true)
+    };
+    match rewrite() {
+        Ok(true) => std::fs::rename(&tmp, &path),
+        Ok(false) => {
+            let _ = std::fs::remove_file(&tmp);
+            std::fs::remove_file(&path)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            // A cache that cannot be rewritten must not keep the text: remove it.
+            std::fs::remove_file(&path).or(Err(e))
+        }
+    }
+}
+
 /// The summaries of the given proposals' event-log tips.
 fn read_summaries(
     lib: &Library,

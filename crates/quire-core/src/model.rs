@@ -132,6 +132,14 @@ pub struct Proposal {
     /// Set when a maintainer hid the proposal from pages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hidden: Option<Moderation>,
+    /// Set when a maintainer redacted the title: it is then [`crate::REDACTED_TITLE`] in
+    /// every event and revision commit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_redacted: Option<Moderation>,
+    /// Set when a maintainer redacted the rationale: it is then
+    /// [`crate::REDACTED_RATIONALE`] everywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rationale_redacted: Option<Moderation>,
 }
 
 impl Proposal {
@@ -185,6 +193,10 @@ pub struct Revision {
     pub note: String,
     /// How it was made.
     pub kind: RevisionKind,
+    /// Set when a maintainer redacted this revision's words: its commit's tree is then its
+    /// base's tree (the change is gone) and its note is [`crate::REDACTED_REVISION`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redacted: Option<Moderation>,
 }
 
 /// How a revision came about.

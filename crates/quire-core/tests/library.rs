@@ -26,6 +26,8 @@ mod index;
 mod init;
 #[path = "library/moderation.rs"]
 mod moderation;
+#[path = "library/redaction.rs"]
+mod redaction;
 #[path = "library/repair.rs"]
 mod repair;
 #[path = "library/status.rs"]

@@ -216,6 +216,15 @@ impl Library {
                 .read_log_state::<Proposal>(&meta, PROPOSAL_FILE)?
                 .ok_or(Error::UnknownProposal(n))?;
             require_open(&p, "merged")?;
+            if p.latest().redacted.is_some() {
+                return Err(Error::invalid(
+                    "proposal",
+                    format!(
+                        "the text of revision {} of proposal {n} was redacted, so there is nothing to merge; the proposal needs a new revision first",
+                        p.latest().number
+                    ),
+                ));
+            }
             check_approved(&p)?;
             let merge_commit = self.advance_main(&p, who)?;
             let Some(event) = merged_event(&self.repo, &mut p, who, merge_commit)? else {

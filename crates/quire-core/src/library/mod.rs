@@ -11,6 +11,7 @@ mod git;
 mod merge;
 mod moderation;
 mod proposals;
+mod purge;
 mod repair;
 
 use std::collections::BTreeMap;
@@ -20,7 +21,9 @@ use git2::{ErrorCode, Oid, Repository, RepositoryInitOptions};
 
 pub(crate) use git::message as commit_message;
 pub(crate) use git::JOURNAL;
-pub use moderation::REDACTED;
+pub use moderation::{
+    RedactProposal, REDACTED, REDACTED_RATIONALE, REDACTED_REVISION, REDACTED_TITLE,
+};
 pub use proposals::{NewProposal, ProposalFilter};
 pub use repair::RepairReport;
 
