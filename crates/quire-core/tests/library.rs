@@ -30,6 +30,8 @@ mod moderation;
 mod redaction;
 #[path = "library/repair.rs"]
 mod repair;
+#[path = "library/review_rules.rs"]
+mod review_rules;
 #[path = "library/status.rs"]
 mod status;
 #[path = "library/update.rs"]
