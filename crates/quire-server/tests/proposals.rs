@@ -658,10 +658,12 @@ async fn the_author_revises_updates_and_withdraws() {
     // Another section changes on main: the proposal needs a clean update.
     let take_up = t.lib().section("take-up", "main").unwrap().text + "\nA new line.\n";
     let other = propose(&t, &m, "take-up", "Add a line", &take_up).await;
+    // Another maintainer approves: an author's own approval does not count.
+    let m2 = t.session("Second Maintainer", Role::Maintainer);
     t.post_form(
         &format!("/proposals/{other}/review"),
         &[("verdict", "approve")],
-        Some(&m),
+        Some(&m2),
     )
     .await
     .assert_status(StatusCode::SEE_OTHER);
