@@ -13,5 +13,6 @@ mod concurrency;
 mod editor;
 #[cfg(feature = "pdf")]
 mod print;
+mod rules;
 mod serve;
 mod workflow;

@@ -94,6 +94,8 @@ pub enum Command {
     Merge(cmd::review::MergeArgs),
     /// Reject a proposal, with a reason
     Reject(cmd::review::RejectArgs),
+    /// Show or set the review rules: approvals needed, and whether an author's own counts
+    Rules(cmd::review::RulesArgs),
     /// Publish main as a new edition
     Publish(cmd::edition::PublishArgs),
     /// List the published editions
@@ -133,6 +135,7 @@ fn main() -> ExitCode {
         Command::Review(a) => cmd::review::review(&ctx, a),
         Command::Merge(a) => cmd::review::merge(&ctx, a),
         Command::Reject(a) => cmd::review::reject(&ctx, a),
+        Command::Rules(a) => cmd::review::rules(&ctx, a),
         Command::Publish(a) => cmd::edition::publish(&ctx, a),
         Command::Editions(a) => cmd::edition::editions(&ctx, a),
         Command::Changelog(a) => cmd::edition::changelog(&ctx, a),

@@ -823,17 +823,27 @@ fn proposal_page(
             comment_html: markdown(&r.comment),
         })
         .collect();
-    let approved = p.is_approved();
-    let approval_note = if approved {
-        format!("Revision {latest} is approved.")
-    } else if p
-        .current_verdicts()
-        .iter()
-        .any(|r| r.verdict == Verdict::ChangesRequested)
-    {
-        format!("Changes were requested on revision {latest}; it cannot be merged until a new revision is approved.")
+    let status = p.approval_status(&lib.review_rules()?);
+    let approved = status.is_approved();
+    let own = if status.not_counted.is_empty() {
+        String::new()
     } else {
-        format!("Revision {latest} has no approval yet; a maintainer must approve it before it can be merged.")
+        format!(
+            " The approval by {} does not count: an author's own approval does not count.",
+            p.author.name
+        )
+    };
+    let approval_note = if approved {
+        format!("Revision {latest} is approved. {}.{own}", status.summary())
+    } else if status.changes_requested {
+        format!("Changes were requested on revision {latest}; it cannot be merged until a new revision is approved. {}.{own}", status.summary())
+    } else if status.counted == 0 {
+        format!("Revision {latest} has no approval yet; a maintainer must approve it before it can be merged. {}.{own}", status.summary())
+    } else {
+        format!(
+            "Revision {latest} needs more approvals before it can be merged. {}.{own}",
+            status.summary()
+        )
     };
     let (closed_note, closed_reason_html) = match (&p.merged, &p.closed) {
         (Some(m), _) => (
