@@ -9,11 +9,10 @@
 //! same for everyone. The API takes no cookies, only `Authorization: Bearer` tokens, so it
 //! needs no CSRF token.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
@@ -161,14 +160,6 @@ pub fn audience_of(user: Option<&User>) -> quire_core::Audience {
     user.map_or(quire_core::Audience::Anonymous, User::audience)
 }
 
-fn client_of(parts: &Parts) -> String {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "local".into())
-}
-
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = AppError;
 
@@ -191,7 +182,7 @@ impl FromRequestParts<AppState> for Viewer {
             user,
             csrf,
             session,
-            client: client_of(parts),
+            client: crate::net::client_of(parts, &state.config().trusted_proxies),
         })
     }
 }

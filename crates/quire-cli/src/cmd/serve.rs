@@ -33,6 +33,22 @@ pub struct ServeArgs {
     /// Sign-in and sign-up attempts per client address per minute
     #[arg(long, default_value_t = 10)]
     pub auth_attempts_per_minute: u32,
+    /// The site's public address (e.g. https://quire.example.org), used for every absolute
+    /// link (the Atom feeds); never taken from the request. Default: http:// and --addr
+    #[arg(long, env = "QUIRE_PUBLIC_URL", value_name = "URL", value_parser = quire_server::net::public_url)]
+    pub public_url: Option<String>,
+    /// A reverse proxy (address or CIDR range, e.g. 10.0.0.0/8) whose X-Forwarded-For is
+    /// believed for the sign-in limits; repeat for several. Default: none, the header is
+    /// ignored and the peer address is used
+    #[arg(long = "trusted-proxy", value_name = "ADDR/CIDR")]
+    pub trusted_proxies: Vec<quire_server::net::IpRange>,
+    /// Seconds a connection may take to send a request's headers (and stay idle between
+    /// requests) before it is closed
+    #[arg(long, default_value_t = quire_server::HEADER_TIMEOUT.as_secs(), value_name = "SECONDS")]
+    pub header_timeout: u64,
+    /// Seconds a request's body may take to arrive
+    #[arg(long, default_value_t = quire_server::BODY_TIMEOUT.as_secs(), value_name = "SECONDS")]
+    pub body_timeout: u64,
 }
 
 pub fn run(a: ServeArgs) -> anyhow::Result<()> {
@@ -47,6 +63,10 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     config.secure_cookies = a.secure_cookies || (!a.insecure_cookies && !a.addr.ip().is_loopback());
     config.writes_per_minute = a.writes_per_minute;
     config.auth_attempts_per_minute = a.auth_attempts_per_minute;
+    config.public_url = a.public_url;
+    config.trusted_proxies = a.trusted_proxies;
+    config.header_timeout = std::time::Duration::from_secs(a.header_timeout.max(1));
+    config.body_timeout = std::time::Duration::from_secs(a.body_timeout.max(1));
     let data_dir = config.data_dir.clone();
     let (state, setup) = quire_server::AppState::open(config)
         .map_err(|e| anyhow::anyhow!("{e}"))

@@ -21,7 +21,7 @@ use quire_core::ids::{check_body, check_section_text, check_title};
 use quire_core::prose;
 use quire_core::{
     Action, Audience, ConflictReport, Error as CoreError, Identity, Library, Mergeability,
-    NewProposal, Proposal, ProposalFilter, RevisionKind, SectionDiff, SectionId, Status, Verdict,
+    NewProposal, Proposal, ProposalFilter, RevisionKind, SectionId, Status, Verdict,
 };
 use serde::Deserialize;
 
@@ -574,7 +574,7 @@ async fn propose(
         })
         .await?;
     if form.action != "submit" {
-        let preview = preview_of(&section.text, &form.text, 3);
+        let preview = state.expensive(&user, || preview_of(&section.text, &form.text, 3))?;
         return Ok(propose_page(
             &viewer,
             &section,
@@ -704,11 +704,9 @@ fn view_href(n: u64, view: &str, rev: Option<u32>) -> String {
 }
 
 /// Word diffs of proposal revisions, by revision commit (whose parent is its base, so
-/// the diff of a commit never changes).
-fn diff_cache() -> &'static quick_cache::sync::Cache<String, Arc<Vec<SectionDiff>>> {
-    static CACHE: std::sync::OnceLock<quick_cache::sync::Cache<String, Arc<Vec<SectionDiff>>>> =
-        std::sync::OnceLock::new();
-    CACHE.get_or_init(|| quick_cache::sync::Cache::new(1024))
+/// the diff of a commit never changes); bounded by bytes.
+fn diff_cache() -> &'static crate::render::DiffCache {
+    crate::render::diff_cache()
 }
 
 fn proposal_page(
@@ -1303,6 +1301,8 @@ async fn revise(
     let submit = first(&pairs, "action") != "preview";
     if submit {
         state.check_write_rate(&user)?;
+    } else {
+        state.expensive(&user, || ())?;
     }
     let res = state
         .with_lib(move |lib| {
