@@ -110,6 +110,8 @@ pub enum Command {
     Export(cmd::export::ExportArgs),
     /// Run the review server (creating the library and first account on first run)
     Serve(cmd::serve::ServeArgs),
+    /// The review server's accounts: list, promote, demote, reset-password
+    Accounts(cmd::accounts::AccountsArgs),
     /// Complete writes that a crash cut short, and report what was fixed
     Repair(cmd::init::RepairArgs),
     /// Print a shell completion script
@@ -143,6 +145,7 @@ fn main() -> ExitCode {
         Command::Log(a) => cmd::edition::log(&ctx, a),
         Command::Export(a) => cmd::export::run(&ctx, a),
         Command::Serve(a) => cmd::serve::run(a),
+        Command::Accounts(a) => cmd::accounts::run(a),
         Command::Repair(a) => cmd::init::repair(&ctx, a),
         Command::Completions(a) => cmd::init::completions(a),
     };
@@ -183,6 +186,17 @@ fn exit_code(e: &anyhow::Error) -> u8 {
         }
         if cause.downcast_ref::<cmd::UsageError>().is_some() {
             return exit::INVALID;
+        }
+        if cause
+            .downcast_ref::<cmd::accounts::NoSuchAccount>()
+            .is_some()
+        {
+            return exit::NOT_FOUND;
+        }
+        if let Some(quire_server::store::StoreError::Invalid(_)) =
+            cause.downcast_ref::<quire_server::store::StoreError>()
+        {
+            return exit::REFUSED;
         }
     }
     exit::FAILURE

@@ -178,6 +178,13 @@ impl FromRequestParts<AppState> for Viewer {
             }
             None => None,
         };
+        // Signed in with a one-time password: nothing but choosing a new one (or signing
+        // out) until that is done.
+        if user.as_ref().is_some_and(|u| u.must_change_password)
+            && !crate::routes::account::ALLOWED_BEFORE_PASSWORD_CHANGE.contains(&parts.uri.path())
+        {
+            return Err(AppError::PasswordChangeNeeded);
+        }
         Ok(Viewer {
             user,
             csrf,
@@ -268,6 +275,10 @@ impl FromRequestParts<AppState> for ApiCaller {
             .to_string();
         let user = state.with_store(move |s| Ok(s.token_user(&token)?)).await?;
         match user {
+            Some(u) if u.must_change_password => Err(AppError::Forbidden(
+                "this account must choose a new password on the website first".into(),
+            )
+            .into()),
             Some(u) => Ok(ApiCaller { user: Some(u) }),
             None => Err(AppError::Unauthorized.into()),
         }

@@ -14,6 +14,7 @@
 //! async thread with a few `lstat`s and no trip to the blocking threads.
 
 pub mod auth;
+pub mod credentials;
 pub mod error;
 pub mod net;
 pub mod page_cache;
@@ -95,6 +96,16 @@ impl Config {
     pub fn library_path(&self) -> PathBuf {
         self.data_dir.join("library.git")
     }
+
+    /// Where the account store is.
+    pub fn accounts_path(&self) -> PathBuf {
+        accounts_path(&self.data_dir)
+    }
+}
+
+/// Where the account store of the data directory `data_dir` is.
+pub fn accounts_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("accounts.sqlite3")
 }
 
 /// Everything handlers share. Cheap to clone.
@@ -114,6 +125,9 @@ struct Inner {
     library_permits: tokio::sync::Semaphore,
     store: Store,
     allowances: Allowances,
+    /// The account store's `PRAGMA data_version` when last looked at: it changes when
+    /// another process writes to the store.
+    store_version: std::sync::atomic::AtomicI64,
     auth_attempts: DefaultKeyedRateLimiter<String>,
     /// The address served on, once known (for links when no public URL is set).
     bound: std::sync::OnceLock<SocketAddr>,
@@ -286,7 +300,7 @@ impl AppState {
             tracing::warn!(?report, "completed interrupted writes in the library");
             indexes.proposals.refresh(&lib)?;
         }
-        let store_path = config.data_dir.join("accounts.sqlite3");
+        let store_path = config.accounts_path();
         let store = Store::open(&store_path)?;
         for suffix in ["", "-wal", "-shm"] {
             let mut name = store_path.clone().into_os_string();
@@ -294,14 +308,8 @@ impl AppState {
             make_private(Path::new(&name), 0o600)?;
         }
         if store.user_count()? == 0 {
-            let password = store::random_token()[..20].to_string();
-            store.create_user(
-                "Maintainer",
-                "maintainer@localhost.invalid",
-                &password,
-                Role::Maintainer,
-            )?;
-            setup.first_maintainer = Some(("maintainer@localhost.invalid".into(), password));
+            let (user, password) = store.create_first_maintainer_at(store::now_secs())?;
+            setup.first_maintainer = Some((user.email, password));
         }
         let per_min = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least 1"));
         let pages = page_cache::PageCache::new(&library);
@@ -316,6 +324,7 @@ impl AppState {
                 indexes: std::sync::Mutex::new(indexes),
                 libraries: std::sync::Mutex::new(Vec::new()),
                 library_permits: tokio::sync::Semaphore::new(LIBRARY_WORKERS),
+                store_version: std::sync::atomic::AtomicI64::new(store.data_version()?),
                 store,
             }),
         };
@@ -472,6 +481,16 @@ impl AppState {
         tokio::task::spawn_blocking(move || f(state.store()))
             .await
             .map_err(|e| AppError::internal(format!("worker failed: {e}")))?
+    }
+
+    /// Records that accounts' roles may have changed: pages show role badges, so the
+    /// anonymous pages cached so far are stale (see [`page_cache`]).
+    pub async fn roles_changed(&self) -> Result<(), AppError> {
+        self.with_index(|_, ix| {
+            ix.changed();
+            Ok(())
+        })
+        .await
     }
 
     /// Takes one write from the account's allowance, or refuses with 429. The write is
@@ -793,6 +812,15 @@ impl AppState {
     /// checks) run on a library without the indexes' lock, so requests that need the
     /// indexes wait only for the quick parts that apply the results.
     pub async fn maintain_indexes_once(&self, rescan: bool) -> Result<usize, AppError> {
+        // Roles changed by another process (`quire accounts promote`) show in badges.
+        let version = self.with_store(|s| Ok(s.data_version()?)).await?;
+        let last = self
+            .inner
+            .store_version
+            .swap(version, std::sync::atomic::Ordering::SeqCst);
+        if last != version {
+            self.roles_changed().await?;
+        }
         if rescan {
             let listed = self
                 .with_lib(|lib| Ok(ProposalIndex::list_refs(lib)?))

@@ -403,7 +403,9 @@ async fn propose_comment_approve_and_merge_through_the_forms() {
     assert_eq!(r.location(), Some("/proposals/7#reviews"));
     let page = t.get(&format!("/proposals/{n}"), Some(&m)).await;
     page.assert_contains("Revision 1 is approved.")
-        .assert_contains("Max Maintainer</strong>: approved");
+        .assert_contains(
+            "Max Maintainer</strong> <span class=\"badge\">Maintainer</span>: approved",
+        );
     assert!(!page.body.contains("disabled>Merge into the draft"));
 
     let main_before = t.lib().main().unwrap();

@@ -11,7 +11,9 @@ use clap::Args;
 #[command(after_help = "\
 On first run the data directory gets the bundled Digital Insights library (library.git)
 and an account store (accounts.sqlite3), and the first maintainer's one-time password is
-printed. The CLI works on the same library: quire --repo DATA_DIR/library.git ...
+printed: it works for one sign-in within 24 hours, which must choose a new password.
+`quire accounts --data-dir DATA_DIR ...` lists accounts, appoints maintainers and resets
+passwords. The CLI works on the same library: quire --repo DATA_DIR/library.git ...
 Set RUST_LOG (e.g. RUST_LOG=quire_server=debug) for more or less logging.")]
 pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port)
@@ -93,7 +95,10 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
             writeln!(out, "One-time password: {password}")?;
             writeln!(
                 out,
-                "(Shown once. Sign in with it; it is stored only as a hash.)"
+                "(Shown once, stored only as a hash. It works for one sign-in within 24 hours, \
+                 which must then choose a new password. If it expires, run: \
+                 quire accounts reset-password {email} --data-dir {})",
+                data_dir.display()
             )?;
         }
         writeln!(out, "Quire is serving at http://{local}/ (Ctrl-C to stop)")?;

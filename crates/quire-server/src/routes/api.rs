@@ -18,33 +18,30 @@ mod editions;
 mod moderation;
 mod proposals;
 mod sections;
+mod tokens;
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
 use crate::store::User;
-use crate::{AppError, AppState};
+use crate::AppState;
 
 /// The OpenAPI 3.1 document describing this API.
 pub const OPENAPI: &str = include_str!("../../static/openapi.json");
-
-/// Longest label accepted for an API token.
-const MAX_TOKEN_LABEL_CHARS: usize = 100;
 
 /// Routes of this module (nested at `/api/v1`).
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))
-        .route("/tokens", post(create_token))
+        .merge(tokens::router())
         .merge(sections::router())
         .merge(proposals::router())
         .merge(editions::router())
@@ -320,58 +317,6 @@ async fn method_not_allowed(method: axum::http::Method) -> Response {
         StatusCode::METHOD_NOT_ALLOWED,
         &format!("this endpoint does not take {method}; see /api/v1/openapi.json"),
     )
-}
-
-/// `POST /tokens`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TokenRequest {
-    email: String,
-    password: String,
-    #[serde(default)]
-    label: String,
-}
-
-/// A new API token, shown once.
-#[derive(Debug, Serialize)]
-struct TokenCreated {
-    token: String,
-    user: User,
-}
-
-async fn create_token(
-    State(state): State<AppState>,
-    Client(client): Client,
-    ApiJson(req): ApiJson<TokenRequest>,
-) -> Result<(StatusCode, Json<TokenCreated>), ApiError> {
-    state.check_auth_rate(&client)?;
-    let label = req.label.trim().to_string();
-    let label = if label.is_empty() {
-        "api".into()
-    } else {
-        label
-    };
-    if label.chars().count() > MAX_TOKEN_LABEL_CHARS || label.chars().any(char::is_control) {
-        return Err(AppError::BadRequest(format!(
-            "invalid label: use at most {MAX_TOKEN_LABEL_CHARS} characters and no control characters"
-        ))
-        .into());
-    }
-    let created = state
-        .with_store(move |s| {
-            let Some(user) = s.verify_login(&req.email, &req.password)? else {
-                return Err(AppError::Unauthorized);
-            };
-            if user.blocked {
-                return Err(AppError::Forbidden(
-                    "this account is blocked; it cannot get API tokens".into(),
-                ));
-            }
-            let token = s.create_api_token(user.id, &label)?;
-            Ok(TokenCreated { token, user })
-        })
-        .await?;
-    Ok((StatusCode::CREATED, Json(created)))
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The router: pages, the JSON API, feeds and static files, with the security layers.
 
+pub mod account;
 pub mod api;
 pub mod editions;
 pub mod feeds;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
     let request_id = header::HeaderName::from_static("x-request-id");
     Router::new()
         .merge(pages::router())
+        .merge(account::router())
         .merge(proposals::router())
         .merge(editions::router())
         .merge(moderation::router())

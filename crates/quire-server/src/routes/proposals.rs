@@ -30,7 +30,7 @@ use crate::page_cache::PageKey;
 use crate::render::markdown;
 use crate::routes::pages::see_other;
 use crate::store::User;
-use crate::templates::{page, Chrome, CommentView};
+use crate::templates::{page, Badges, Chrome, CommentView};
 use crate::{AppError, AppState};
 use views::{
     demote_headings, error_for, sentence, short_time, side_by_side, Choice, ConflictView, Drafts,
@@ -264,7 +264,7 @@ async fn list(
         status,
         section: section.clone(),
     };
-    let (listing, sections) = state
+    let (mut listing, sections) = state
         .with_index(move |lib, ix| {
             let sections = lib.sections("main")?;
             let titles: HashMap<String, String> = sections
@@ -275,6 +275,13 @@ async fn list(
             Ok((listing, sections))
         })
         .await?;
+    let ids: Vec<quire_core::Identity> = listing.rows.iter().map(|r| r.author_id.clone()).collect();
+    let badges = state
+        .with_store(move |s| Ok(Badges::lookup(s, &ids)?))
+        .await?;
+    for r in &mut listing.rows {
+        r.author_badge = badges.of(&r.author_id);
+    }
     let current_section = section.map(|s| s.to_string()).unwrap_or_default();
     let mut section_choices = vec![Choice::new("any", "Any section", &current_section)];
     section_choices[0].selected = current_section.is_empty();
@@ -411,6 +418,8 @@ fn list_page(
             number: s.number,
             title: s.title.clone(),
             author: s.author.name.clone(),
+            author_id: s.author.clone(),
+            author_badge: None,
             sections: s
                 .sections
                 .iter()
@@ -733,6 +742,13 @@ fn proposal_page(
         None => Arc::new(lib.proposal_diff(n, Some(shown))?),
     };
     let titles = titles_on_main(lib)?;
+    let badges = Badges::lookup(
+        state.store(),
+        std::iter::once(&p.author)
+            .chain(p.revisions.iter().map(|r| &r.author))
+            .chain(p.reviews.iter().map(|r| &r.reviewer))
+            .chain(p.comments.iter().map(|c| &c.author)),
+    )?;
     let is_open = p.status == Status::Open;
     // The merge index answers "clean" without a merge; the report is worked out only for
     // a conflict.
@@ -802,6 +818,7 @@ fn proposal_page(
                 RevisionKind::Updated => "updated onto the draft",
             },
             author: r.author.name.clone(),
+            author_badge: badges.of(&r.author),
             at: r.at.clone(),
             at_short: short_time(&r.at),
             note: r.note.clone(),
@@ -814,6 +831,7 @@ fn proposal_page(
         .iter()
         .map(|r| ReviewView {
             reviewer: r.reviewer.name.clone(),
+            reviewer_badge: badges.of(&r.reviewer),
             verdict: r.verdict.as_str(),
             revision: r.revision,
             at: r.at.clone(),
@@ -883,6 +901,7 @@ fn proposal_page(
         title: p.title.clone(),
         status: p.status.as_str(),
         author: p.author.name.clone(),
+        author_badge: badges.of(&p.author),
         created: p.created.clone(),
         created_short: short_time(&p.created),
         sections: p
@@ -923,7 +942,7 @@ fn proposal_page(
         comments: p
             .comments
             .iter()
-            .map(|c| CommentView::of(c, &audience))
+            .map(|c| CommentView::badged(c, &audience, &badges))
             .collect(),
         signed_in: user.is_some(),
         can_write,
