@@ -43,6 +43,7 @@ fn fixture() -> Env {
     );
     env.quire(["propose", "usability", "--title", "Eight users"])
         .arg_path("--file", &u)
+        .author(PRIYA)
         .ok();
     env.quire(["review", "1", "--approve"]).ok();
     env.quire(["merge", "1"]).ok();

@@ -45,6 +45,7 @@ fn help_exits_zero_for_quire_and_every_subcommand() {
         "review",
         "merge",
         "reject",
+        "rules",
         "publish",
         "editions",
         "changelog",

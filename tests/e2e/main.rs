@@ -6,6 +6,7 @@
 
 mod support;
 
+mod accounts;
 mod bad_input;
 mod cli;
 mod compare;
@@ -13,5 +14,6 @@ mod concurrency;
 mod editor;
 #[cfg(feature = "pdf")]
 mod print;
+mod rules;
 mod serve;
 mod workflow;

@@ -391,7 +391,9 @@ fn check_story(lib: &Library, s: &plan::Story) -> Result<()> {
         s.steps.len() + 1
     );
     match s.status {
-        Status::Merged => ensure!(p.merged.is_some() && p.is_approved()),
+        Status::Merged => {
+            ensure!(p.merged.is_some() && p.is_approved(&quire_core::ReviewRules::default()))
+        }
         Status::Rejected | Status::Withdrawn => ensure!(p.closed.is_some()),
         Status::Open => ensure!(p.merged.is_none() && p.closed.is_none()),
     }

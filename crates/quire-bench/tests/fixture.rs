@@ -141,7 +141,10 @@ fn a_small_fixture_is_a_valid_library() {
         match p.status {
             Status::Merged => {
                 let m = p.merged.as_ref().unwrap();
-                assert!(p.is_approved(), "#{n} was merged unapproved");
+                assert!(
+                    p.is_approved(&quire_core::ReviewRules::default()),
+                    "#{n} was merged unapproved"
+                );
                 assert_eq!(history.last().unwrap().kind, "merged");
                 let second = merges.get(&m.commit.0).expect("merge commit on main");
                 assert_eq!(second, &p.revision(m.revision).unwrap().commit.0, "#{n}");

@@ -94,6 +94,8 @@ pub enum Command {
     Merge(cmd::review::MergeArgs),
     /// Reject a proposal, with a reason
     Reject(cmd::review::RejectArgs),
+    /// Show or set the review rules: approvals needed, and whether an author's own counts
+    Rules(cmd::review::RulesArgs),
     /// Publish main as a new edition
     Publish(cmd::edition::PublishArgs),
     /// List the published editions
@@ -108,6 +110,8 @@ pub enum Command {
     Export(cmd::export::ExportArgs),
     /// Run the review server (creating the library and first account on first run)
     Serve(cmd::serve::ServeArgs),
+    /// The review server's accounts: list, promote, demote, reset-password
+    Accounts(cmd::accounts::AccountsArgs),
     /// Complete writes that a crash cut short, and report what was fixed
     Repair(cmd::init::RepairArgs),
     /// Print a shell completion script
@@ -133,6 +137,7 @@ fn main() -> ExitCode {
         Command::Review(a) => cmd::review::review(&ctx, a),
         Command::Merge(a) => cmd::review::merge(&ctx, a),
         Command::Reject(a) => cmd::review::reject(&ctx, a),
+        Command::Rules(a) => cmd::review::rules(&ctx, a),
         Command::Publish(a) => cmd::edition::publish(&ctx, a),
         Command::Editions(a) => cmd::edition::editions(&ctx, a),
         Command::Changelog(a) => cmd::edition::changelog(&ctx, a),
@@ -140,6 +145,7 @@ fn main() -> ExitCode {
         Command::Log(a) => cmd::edition::log(&ctx, a),
         Command::Export(a) => cmd::export::run(&ctx, a),
         Command::Serve(a) => cmd::serve::run(a),
+        Command::Accounts(a) => cmd::accounts::run(a),
         Command::Repair(a) => cmd::init::repair(&ctx, a),
         Command::Completions(a) => cmd::init::completions(a),
     };
@@ -180,6 +186,17 @@ fn exit_code(e: &anyhow::Error) -> u8 {
         }
         if cause.downcast_ref::<cmd::UsageError>().is_some() {
             return exit::INVALID;
+        }
+        if cause
+            .downcast_ref::<cmd::accounts::NoSuchAccount>()
+            .is_some()
+        {
+            return exit::NOT_FOUND;
+        }
+        if let Some(quire_server::store::StoreError::Invalid(_)) =
+            cause.downcast_ref::<quire_server::store::StoreError>()
+        {
+            return exit::REFUSED;
         }
     }
     exit::FAILURE

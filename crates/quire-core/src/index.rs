@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::ids::{Identity, SectionId};
 use crate::library::{Library, ProposalFilter};
-use crate::model::{CommitId, Proposal, Status};
+use crate::model::{CommitId, Proposal, ReviewRules, Status};
 
 /// What a list of proposals needs to know of one, without its comments and texts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,8 +54,16 @@ pub struct ProposalSummary {
     pub base: CommitId,
     /// How many comments it has (hidden and redacted ones included).
     pub comments: usize,
-    /// True when the latest revision is approved (see [`Proposal::is_approved`]).
+    /// True when the latest revision is approved under the library's review rules (see
+    /// [`Proposal::approval_status`]); [`ProposalSummary::of`] uses the default rules and
+    /// a [`ProposalIndex`] the library's.
     pub approved: bool,
+    /// Standing approvals of the latest revision by others than the proposer.
+    pub approvals: u32,
+    /// True when the proposer's own standing verdict on the latest revision is an approval.
+    pub author_approved: bool,
+    /// True when someone's standing verdict on the latest revision is "changes requested".
+    pub changes_requested: bool,
     /// True when a maintainer hid it from pages.
     pub hidden: bool,
     /// How many of its comments are hidden (and not redacted).
@@ -66,7 +74,8 @@ impl ProposalSummary {
     /// The summary of a proposal's state.
     pub fn of(p: &Proposal) -> ProposalSummary {
         let latest = p.latest();
-        ProposalSummary {
+        let status = p.approval_status(&ReviewRules::default());
+        let mut summary = ProposalSummary {
             number: p.number,
             title: p.title.clone(),
             author: p.author.clone(),
@@ -78,14 +87,25 @@ impl ProposalSummary {
             commit: latest.commit.clone(),
             base: latest.base.clone(),
             comments: p.comments.len(),
-            approved: p.is_approved(),
+            approved: false,
+            approvals: status.counted,
+            author_approved: !status.not_counted.is_empty(),
+            changes_requested: status.changes_requested,
             hidden: p.hidden.is_some(),
             hidden_comments: p
                 .comments
                 .iter()
                 .filter(|c| c.hidden.is_some() && c.redacted.is_none())
                 .count(),
-        }
+        };
+        summary.apply_rules(&ReviewRules::default());
+        summary
+    }
+
+    /// Sets [`ProposalSummary::approved`] as `rules` decide it.
+    pub fn apply_rules(&mut self, rules: &ReviewRules) {
+        let own = u32::from(rules.author_approval_counts && self.author_approved);
+        self.approved = self.approvals + own >= rules.required_approvals && !self.changes_requested;
     }
 }
 
@@ -138,6 +158,8 @@ pub struct ProposalIndex {
     /// Open proposals not hidden, per section they change.
     open_shown: HashMap<SectionId, usize>,
     cursor: Cursor,
+    /// The review rules `approved` was computed with.
+    rules: ReviewRules,
 }
 
 impl ProposalIndex {
@@ -147,6 +169,7 @@ impl ProposalIndex {
         // then also in the journal's tail, and applying it again is harmless.
         let mut index = ProposalIndex {
             cursor: journal_end(lib.git_dir()),
+            rules: lib.review_rules()?,
             ..ProposalIndex::default()
         };
         // A summary is a function of the event commit it was read from, so the saved
@@ -244,16 +267,37 @@ impl ProposalIndex {
     /// meta ref moved since the last refresh. Falls back to [`ProposalIndex::rescan`] when
     /// the journal was replaced in a way that loses lines.
     pub fn refresh(&mut self, lib: &Library) -> Result<Refresh> {
+        let rules = lib.review_rules()?;
+        let mut rejudged = Vec::new();
+        if rules != self.rules {
+            // The rules changed (`quire rules`): every `approved` is decided again.
+            self.rules = rules;
+            let all: Vec<(u64, Oid, ProposalSummary)> = self
+                .entries
+                .iter()
+                .map(|(n, e)| (*n, e.meta, (*e.summary).clone()))
+                .collect();
+            for (n, meta, summary) in all {
+                self.insert(n, meta, summary);
+                rejudged.push(n);
+            }
+        }
         let dir = lib.git_dir();
         let Some(lines) = read_journal(dir, &mut self.cursor) else {
-            let changed = self.rescan(lib)?;
+            let mut changed = self.rescan(lib)?;
+            if !rejudged.is_empty() {
+                changed = rejudged;
+            }
             return Ok(Refresh {
                 changed,
                 main_moved: true,
                 rescanned: true,
             });
         };
-        let mut out = Refresh::default();
+        let mut out = Refresh {
+            changed: rejudged,
+            ..Refresh::default()
+        };
         let mut touched = BTreeSet::new();
         for line in lines.lines() {
             let Some((name, _)) = line.split_once(' ') else {
@@ -270,7 +314,7 @@ impl ProposalIndex {
             }
         }
         for n in touched {
-            if self.reload(lib, n)? {
+            if self.reload(lib, n)? && !out.changed.contains(&n) {
                 out.changed.push(n);
             }
         }
@@ -343,8 +387,9 @@ impl ProposalIndex {
         }
     }
 
-    fn insert(&mut self, n: u64, meta: Oid, summary: ProposalSummary) {
+    fn insert(&mut self, n: u64, meta: Oid, mut summary: ProposalSummary) {
         self.remove(n);
+        summary.apply_rules(&self.rules);
         let shown = summary.status == Status::Open && !summary.hidden;
         let summary = Arc::new(summary);
         for s in &summary.sections {
@@ -473,7 +518,7 @@ pub const SAVED_INDEX: &str = "quire-index";
 
 /// The first line of [`SAVED_INDEX`]; a file with another first line is ignored (written
 /// by another version).
-const SAVED_INDEX_HEADER: &str = "quire proposal index 1";
+const SAVED_INDEX_HEADER: &str = "quire proposal index 2";
 
 #[derive(Serialize, Deserialize)]
 struct SavedLine<'a> {
@@ -509,6 +554,50 @@ fn load_saved(git_dir: &Path) -> HashMap<u64, (Oid, ProposalSummary)> {
         out.insert(summary.number, (meta, summary));
     }
     out
+}
+
+/// Removes the saved summaries of `numbers` from [`SAVED_INDEX`] (after a redaction, so
+/// that no copy of a redacted title is left in it). The file is rewritten aside and
+/// renamed into place; one it cannot read is deleted, which loses only a cache.
+pub(crate) fn forget_saved(git_dir: &Path, numbers: &[u64]) -> std::io::Result<()> {
+    use std::io::{BufRead as _, Write as _};
+    let path = git_dir.join(SAVED_INDEX);
+    let file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let tmp = git_dir.join(format!("{SAVED_INDEX}.{}.forget.tmp", std::process::id()));
+    let rewrite = || -> std::io::Result<bool> {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+            let line = line?;
+            if i > 0 {
+                let Ok(saved) = serde_json::from_str::<SavedLine<'_>>(&line) else {
+                    return Ok(false);
+                };
+                if numbers.contains(&saved.summary.number) {
+                    continue;
+                }
+            }
+            out.write_all(line.as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        Ok(true)
+    };
+    match rewrite() {
+        Ok(true) => std::fs::rename(&tmp, &path),
+        Ok(false) => {
+            let _ = std::fs::remove_file(&tmp);
+            std::fs::remove_file(&path)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            // A cache that cannot be rewritten must not keep the text: remove it.
+            std::fs::remove_file(&path).or(Err(e))
+        }
+    }
 }
 
 /// The summaries of the given proposals' event-log tips.

@@ -37,8 +37,9 @@ pub mod proposal_file;
 pub use error::{ConflictHunk, ConflictReport, Error, Result, SectionConflict};
 pub use ids::{EditionSlug, Identity, SectionId};
 pub use library::{
-    git_config_identity, Library, NewProposal, ProposalFilter, RepairReport, ResourceFiles,
-    SummaryGroup, MAIN_REF, REDACTED,
+    git_config_identity, Library, NewProposal, ProposalFilter, RedactProposal, RepairReport,
+    ResourceFiles, SummaryGroup, MAIN_REF, REDACTED, REDACTED_RATIONALE, REDACTED_REVISION,
+    REDACTED_TITLE,
 };
 pub use manifest::Manifest;
 pub use model::*;

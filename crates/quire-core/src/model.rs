@@ -132,6 +132,14 @@ pub struct Proposal {
     /// Set when a maintainer hid the proposal from pages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hidden: Option<Moderation>,
+    /// Set when a maintainer redacted the title: it is then [`crate::REDACTED_TITLE`] in
+    /// every event and revision commit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_redacted: Option<Moderation>,
+    /// Set when a maintainer redacted the rationale: it is then
+    /// [`crate::REDACTED_RATIONALE`] everywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rationale_redacted: Option<Moderation>,
 }
 
 impl Proposal {
@@ -158,12 +166,80 @@ impl Proposal {
         out
     }
 
-    /// True if someone approved the latest revision and nobody's standing verdict on it is
-    /// "changes requested".
+    /// How the standing verdicts on the latest revision count under a library's review
+    /// rules (see [`ReviewRules`]).
+    pub fn approval_status(&self, rules: &ReviewRules) -> ApprovalStatus<'_> {
+        let mut status = ApprovalStatus {
+            counted: 0,
+            needed: rules.required_approvals,
+            not_counted: Vec::new(),
+            changes_requested: false,
+        };
+        for r in self.current_verdicts() {
+            match r.verdict {
+                Verdict::ChangesRequested => status.changes_requested = true,
+                Verdict::Approved
+                    if !rules.author_approval_counts
+                        && r.reviewer.email.eq_ignore_ascii_case(&self.author.email) =>
+                {
+                    status.not_counted.push(r);
+                }
+                Verdict::Approved => status.counted += 1,
+            }
+        }
+        status
+    }
+
+    /// True if the latest revision has enough approvals under `rules` and nobody's standing
+    /// verdict on it is "changes requested".
+    pub fn is_approved(&self, rules: &ReviewRules) -> bool {
+        self.approval_status(rules).is_approved()
+    }
+}
+
+/// A library's review rules: how many approvals a revision needs before it can be merged,
+/// and whether the proposer's own approval counts. Kept in the library's git config
+/// (`quire.requiredApprovals`, `quire.authorApprovalCounts`; see docs/FORMAT.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewRules {
+    /// Approvals needed (at least 1).
+    pub required_approvals: u32,
+    /// True if the proposer's own approval counts.
+    pub author_approval_counts: bool,
+}
+
+impl Default for ReviewRules {
+    /// One approval, and the proposer's own does not count.
+    fn default() -> ReviewRules {
+        ReviewRules {
+            required_approvals: 1,
+            author_approval_counts: false,
+        }
+    }
+}
+
+/// How a revision stands against the review rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalStatus<'a> {
+    /// Standing approvals that count.
+    pub counted: u32,
+    /// Approvals needed.
+    pub needed: u32,
+    /// Standing approvals that do not count (the proposer's own).
+    pub not_counted: Vec<&'a Review>,
+    /// True if someone's standing verdict is "changes requested".
+    pub changes_requested: bool,
+}
+
+impl ApprovalStatus<'_> {
+    /// Enough approvals and no change requested.
     pub fn is_approved(&self) -> bool {
-        let v = self.current_verdicts();
-        v.iter().any(|r| r.verdict == Verdict::Approved)
-            && !v.iter().any(|r| r.verdict == Verdict::ChangesRequested)
+        self.counted >= self.needed && !self.changes_requested
+    }
+
+    /// "Approvals: 1 of 2 needed".
+    pub fn summary(&self) -> String {
+        format!("Approvals: {} of {} needed", self.counted, self.needed)
     }
 }
 
@@ -185,6 +261,10 @@ pub struct Revision {
     pub note: String,
     /// How it was made.
     pub kind: RevisionKind,
+    /// Set when a maintainer redacted this revision's words: its commit's tree is then its
+    /// base's tree (the change is gone) and its note is [`crate::REDACTED_REVISION`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redacted: Option<Moderation>,
 }
 
 /// How a revision came about.

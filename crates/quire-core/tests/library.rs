@@ -26,8 +26,12 @@ mod index;
 mod init;
 #[path = "library/moderation.rs"]
 mod moderation;
+#[path = "library/redaction.rs"]
+mod redaction;
 #[path = "library/repair.rs"]
 mod repair;
+#[path = "library/review_rules.rs"]
+mod review_rules;
 #[path = "library/status.rs"]
 mod status;
 #[path = "library/update.rs"]

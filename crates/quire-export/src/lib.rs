@@ -17,9 +17,10 @@
 //!   A folder rather than one concatenated file, so each section stays the byte-for-byte text
 //!   of the edition and can be diffed or re-imported on its own.
 //!
-//! Section text is written by contributors, so all of it is rendered with
-//! [`quire_core::prose::to_html`] and then sanitised with ammonia's allow-list (no script,
-//! no event handlers, no `javascript:` links). Anchors are described in [`render`]: `p-N` is
+//! Section text is written by contributors, so all of it is rendered by
+//! [`quire_core::prose::safe`], the one rendering the server's pages use too: block by
+//! block, each block sanitised alone with ammonia's allow-list (no script, no event
+//! handlers, no `javascript:` links), so raw HTML in one block never reaches another. Anchors are described in [`render`]: `p-N` is
 //! the N-th paragraph-like block of a section, `c-XXXXXXXX` a permanent anchor made from the
 //! block's text.
 //!

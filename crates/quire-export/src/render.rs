@@ -22,11 +22,10 @@
 //!
 //! All anchors can carry a prefix (the single-file export uses `<section-id>-`).
 
-use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
-use quire_core::prose::{self, BlockKind};
+use quire_core::prose::{safe, BlockKind};
 use sha2::{Digest, Sha256};
 
 /// A rendered section.
@@ -119,45 +118,17 @@ pub fn slug(text: &str) -> String {
 /// Ids the page around a section uses; a heading never takes them.
 const RESERVED: &[&str] = &["main", "top", "content", "search-q", "search-results"];
 
-/// Sanitises HTML rendered from user-written Markdown: ammonia's allow-list (no script, no
-/// event handlers, no `javascript:` links), http/https/mailto links only, relative links
-/// dropped except `#fragments`, and every id from the text prefixed (`<prefix>fn-`).
-pub fn sanitise(html: &str, prefix: &str) -> String {
-    let id_prefix = format!("{prefix}fn-");
-    let frag_prefix = id_prefix.clone();
-    let mut b = ammonia::Builder::default();
-    b.url_schemes(["http", "https", "mailto"].into_iter().collect())
-        .link_rel(Some("noopener noreferrer nofollow"))
-        .add_generic_attributes(["id"])
-        .id_prefix(Some(&id_prefix))
-        .url_relative(ammonia::UrlRelative::Custom(Box::new(FragmentPrefix(
-            frag_prefix,
-        ))));
-    b.clean(html).to_string()
-}
-
-/// Keeps `#fragment` links (prefixed like the ids) and drops every other relative URL,
-/// which could not resolve outside the library.
-struct FragmentPrefix(String);
-
-impl<'a> ammonia::UrlRelativeEvaluate<'a> for FragmentPrefix {
-    fn evaluate<'url>(&self, url: &'url str) -> Option<Cow<'url, str>> {
-        url.strip_prefix('#')
-            .map(|frag| Cow::Owned(format!("#{}{frag}", self.0)))
-    }
-}
-
-/// Renders a section's Markdown: each top-level block through [`quire_core::prose::to_html`],
-/// sanitised, with anchors (see the module docs). `prefix` goes before every id.
+/// Renders a section's Markdown: each block as [`quire_core::prose::safe`] renders it (the
+/// one rendering, shared with the server's pages), with anchors (see the module docs).
+/// `prefix` goes before every id.
 pub fn render_section(markdown: &str, prefix: &str) -> RenderedSection {
-    let mut html = String::with_capacity(markdown.len() * 2);
     let mut anchors = Vec::new();
     let mut used: HashSet<String> = RESERVED.iter().map(|s| format!("{prefix}{s}")).collect();
-    let blocks = prose::blocks(markdown);
+    let blocks = safe::render_blocks(markdown, prefix);
     // Reserve every positional and content id first, so a heading slug can never take one.
     let mut contents = Vec::new();
     let mut n = 0;
-    for b in &blocks {
+    for b in blocks.iter().map(|r| &r.block) {
         if numbered(b.kind) {
             n += 1;
             used.insert(format!("{prefix}p-{n}"));
@@ -173,21 +144,12 @@ pub fn render_section(markdown: &str, prefix: &str) -> RenderedSection {
         }
     }
     let mut contents = contents.into_iter();
-    // The list being built: (opening tag, closing tag, items so far).
-    let mut list: Option<(String, String, String)> = None;
+    let mut pieces: Vec<(BlockKind, String)> = Vec::with_capacity(blocks.len());
     let mut n = 0;
-    for b in &blocks {
-        let rendered = sanitise(&prose::to_html(&b.text), prefix);
-        if b.kind != BlockKind::ListItem {
-            if let Some((open, close, items)) = list.take() {
-                html.push_str(&open);
-                html.push_str(&items);
-                html.push_str(&close);
-                html.push('\n');
-            }
-        }
-        if b.kind == BlockKind::Heading {
-            let text = plain_text(&rendered);
+    for r in &blocks {
+        let (kind, rendered) = (r.block.kind, r.html.as_str());
+        if kind == BlockKind::Heading {
+            let text = plain_text(rendered);
             let base = format!("{prefix}{}", slug(&text));
             let mut id = base.clone();
             let mut k = 1;
@@ -196,7 +158,7 @@ pub fn render_section(markdown: &str, prefix: &str) -> RenderedSection {
                 id = format!("{base}-{k}");
             }
             used.insert(id.clone());
-            html.push_str(&with_id(&rendered, &id, ""));
+            pieces.push((kind, with_id(rendered, &id, "")));
             anchors.push(Anchor {
                 id,
                 content_id: None,
@@ -205,8 +167,8 @@ pub fn render_section(markdown: &str, prefix: &str) -> RenderedSection {
             });
             continue;
         }
-        if !numbered(b.kind) {
-            html.push_str(&rendered);
+        if !numbered(kind) {
+            pieces.push((kind, rendered.to_string()));
             continue;
         }
         n += 1;
@@ -221,47 +183,19 @@ pub fn render_section(markdown: &str, prefix: &str) -> RenderedSection {
             id: id.clone(),
             content_id: Some(content_id),
             number: Some(n),
-            text: plain_text(&rendered),
+            text: plain_text(rendered),
         });
-        match b.kind {
-            BlockKind::Paragraph => html.push_str(&with_id(&rendered, &id, &link)),
-            BlockKind::ListItem => match split_list(&rendered) {
-                Some((open, item, close)) => {
-                    let item = with_id(item, &id, &link);
-                    match &mut list {
-                        Some((o, _, items)) if same_list(o, open) => items.push_str(&item),
-                        _ => {
-                            if let Some((o, c, items)) = list.take() {
-                                html.push_str(&o);
-                                html.push_str(&items);
-                                html.push_str(&c);
-                                html.push('\n');
-                            }
-                            list = Some((open.to_string(), close.to_string(), item));
-                        }
-                    }
-                }
-                None => {
-                    let _ = writeln!(
-                        html,
-                        "<div class=\"block\" id=\"{id}\">{link}{rendered}</div>"
-                    );
-                }
+        let html = match kind {
+            BlockKind::Paragraph => with_id(rendered, &id, &link),
+            BlockKind::ListItem => match safe::split_list(rendered) {
+                Some((open, item, close)) => format!("{open}{}{close}", with_id(item, &id, &link)),
+                None => format!("<div class=\"block\" id=\"{id}\">{link}{rendered}</div>\n"),
             },
-            _ => {
-                let _ = writeln!(
-                    html,
-                    "<div class=\"block\" id=\"{id}\">{link}{rendered}</div>"
-                );
-            }
-        }
+            _ => format!("<div class=\"block\" id=\"{id}\">{link}{rendered}</div>\n"),
+        };
+        pieces.push((kind, html));
     }
-    if let Some((open, close, items)) = list.take() {
-        html.push_str(&open);
-        html.push_str(&items);
-        html.push_str(&close);
-        html.push('\n');
-    }
+    let html = safe::join_blocks(pieces.iter().map(|(k, h)| (*k, h.as_str())));
     RenderedSection { html, anchors }
 }
 
@@ -292,29 +226,6 @@ fn with_id(html: &str, id: &str, inner: &str) -> String {
         return format!("<div class=\"block\" id=\"{id}\">{inner}{html}</div>\n");
     }
     format!("{tag} id=\"{id}\">{inner}{}", &html[end + 1..])
-}
-
-/// Splits a list rendered alone into (opening tag, the `<li>…</li>`, closing tag).
-fn split_list(html: &str) -> Option<(&str, &str, &str)> {
-    let html = html.trim();
-    let close = if html.starts_with("<ul") {
-        "</ul>"
-    } else if html.starts_with("<ol") {
-        "</ol>"
-    } else {
-        return None;
-    };
-    let open_end = html.find('>')? + 1;
-    let body = html[open_end..].strip_suffix(close)?;
-    let item = body.trim();
-    if !item.starts_with("<li>") || !item.ends_with("</li>") {
-        return None;
-    }
-    Some((&html[..open_end], item, close))
-}
-
-fn same_list(a: &str, b: &str) -> bool {
-    a.starts_with("<ul") == b.starts_with("<ul")
 }
 
 /// The text of an HTML fragment: tags dropped, the common entities decoded, whitespace

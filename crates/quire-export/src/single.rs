@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use crate::data::EditionData;
-use crate::render::{esc, render_section, sanitise};
+use crate::render::{esc, render_section};
 use crate::site::{changes_body, contributors_body, CSS};
 
 /// The single-file HTML of an edition.
@@ -37,10 +37,7 @@ pub(crate) fn single_html(data: &EditionData) -> String {
     }
     let _ = writeln!(out, "<p class=\"meta\">{}</p>", esc(&data.label()));
     if !data.notes.trim().is_empty() {
-        out.push_str(&sanitise(
-            &quire_core::prose::to_html(&data.notes),
-            "Notes-",
-        ));
+        out.push_str(&quire_core::prose::safe_html(&data.notes, "Notes-"));
     }
     out.push_str("<nav class=\"contents\" aria-labelledby=\"Contents\">\n<h2 id=\"Contents\">Contents</h2>\n");
     let mut position = 1;

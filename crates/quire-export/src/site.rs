@@ -10,7 +10,7 @@ use quire_core::prose::{self, BlockDiff, DiffStats, ProseDiff};
 use serde::Serialize;
 
 use crate::data::{ChangeKind, EditionData};
-use crate::render::{esc, render_section, sanitise, RenderedSection};
+use crate::render::{esc, render_section, RenderedSection};
 
 /// The stylesheet, shared with the single-file export.
 pub(crate) const CSS: &str = include_str!("../assets/site.css");
@@ -108,7 +108,7 @@ pub(crate) fn contents_page(data: &EditionData) -> String {
     let _ = writeln!(b, "<p class=\"meta\">{}</p>", edition_line(data));
     if !data.notes.trim().is_empty() {
         b.push_str("<div class=\"notes\">");
-        b.push_str(&sanitise(&prose::to_html(&data.notes), "notes-"));
+        b.push_str(&prose::safe_html(&data.notes, "notes-"));
         b.push_str("</div>\n");
     }
     let _ = writeln!(

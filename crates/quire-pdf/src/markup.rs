@@ -113,6 +113,33 @@ fn content(buf: &str) -> String {
     format!("[{}]", buf.trim())
 }
 
+/// The parts of `markdown` converted apart, split as [`quire_prose::safe_blocks`] splits
+/// it for the HTML renderings: every raw HTML block alone (cut at its first blank line),
+/// the runs of other blocks between them whole (so lists and link definitions keep
+/// together). An unclosed `<style>` or `<!--` thus ends at a blank line here as on the
+/// pages, instead of swallowing the rest of the section.
+fn segments(markdown: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut run: Option<std::ops::Range<usize>> = None;
+    for b in quire_prose::safe_blocks(markdown) {
+        if b.kind == quire_prose::BlockKind::Html {
+            if let Some(r) = run.take() {
+                out.push(&markdown[r]);
+            }
+            out.push(&markdown[b.range]);
+        } else {
+            run = Some(match run {
+                Some(r) => r.start..b.range.end,
+                None => b.range,
+            });
+        }
+    }
+    if let Some(r) = run {
+        out.push(&markdown[r]);
+    }
+    out
+}
+
 /// Converts a section's Markdown to typst markup: headings (the section's own `# Title`
 /// left out; `##` and below become levels 3 to 6), paragraphs, bulleted and numbered lists,
 /// emphasis, strong, strikethrough, inline code and code blocks, block quotes, tables,
@@ -127,7 +154,10 @@ pub fn markdown_to_typst(markdown: &str) -> String {
     }];
     let mut seen_title = false;
     let mut notes: Vec<(String, String)> = Vec::new();
-    for event in Parser::new_ext(markdown, quire_prose::markdown_options()) {
+    let events = segments(markdown)
+        .into_iter()
+        .flat_map(|s| Parser::new_ext(s, quire_prose::markdown_options()));
+    for event in events {
         match event {
             Event::Start(tag) => {
                 let frame = match tag {
@@ -565,6 +595,19 @@ mod tests {
     fn string_literals_escape_quotes_backslashes_and_controls() {
         assert_eq!(string_literal(r#"a"b\c"#), r#""a\"b\\c""#);
         assert_eq!(string_literal("x\u{1}y"), r#""x\u{1}y""#);
+    }
+
+    #[test]
+    fn unclosed_raw_html_does_not_swallow_later_blocks() {
+        for open in ["<!--", "<style>", "<script>", "<pre>"] {
+            let t = markdown_to_typst(&format!("# T\n\n{open}\n\nLater words.\n\n- an item\n"));
+            assert!(t.contains("Later words"), "{open}: {t}");
+            assert!(t.contains("an item"), "{open}: {t}");
+            assert!(
+                !t.contains("#raw(block: true, \"<style>\\n\\nLater"),
+                "{open}: {t}"
+            );
+        }
     }
 
     #[test]

@@ -3,6 +3,10 @@
 //! This crate is the one place in Quire that parses Markdown: [`markdown_options`] owns
 //! the pulldown-cmark options, [`blocks`] splits a document into its top-level blocks,
 //! [`first_heading`] finds a section's title and [`to_html`] renders (unsanitised) HTML.
+//! It is also the one home of rendering user-written Markdown for display: [`safe_html`]
+//! (and the parts of it in [`safe`]) renders block by block and sanitises each block, for
+//! the server's pages and the exported site alike; the print edition splits with the same
+//! [`safe_blocks`].
 //!
 //! Its other job is showing reviewers what a proposed edit changes, as words changed
 //! inside paragraphs rather than as a line diff. [`diff`] works in three steps:
@@ -68,6 +72,7 @@ mod align;
 mod diff;
 mod markdown;
 mod render;
+pub mod safe;
 
 pub use diff::{diff, diff_with, BlockDiff, DiffOptions, DiffStats, ProseDiff, Span, SpanOp};
 pub use markdown::{blocks, first_heading, markdown_options, to_html, Block, BlockKind};
@@ -75,3 +80,4 @@ pub use render::{
     escape_html, escape_into, render_html, render_text, render_text_with_context, TextStyle,
     ELISION,
 };
+pub use safe::{safe_blocks, safe_html};

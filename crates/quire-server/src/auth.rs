@@ -9,11 +9,10 @@
 //! same for everyone. The API takes no cookies, only `Authorization: Bearer` tokens, so it
 //! needs no CSRF token.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
@@ -161,14 +160,6 @@ pub fn audience_of(user: Option<&User>) -> quire_core::Audience {
     user.map_or(quire_core::Audience::Anonymous, User::audience)
 }
 
-fn client_of(parts: &Parts) -> String {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "local".into())
-}
-
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = AppError;
 
@@ -187,11 +178,18 @@ impl FromRequestParts<AppState> for Viewer {
             }
             None => None,
         };
+        // Signed in with a one-time password: nothing but choosing a new one (or signing
+        // out) until that is done.
+        if user.as_ref().is_some_and(|u| u.must_change_password)
+            && !crate::routes::account::ALLOWED_BEFORE_PASSWORD_CHANGE.contains(&parts.uri.path())
+        {
+            return Err(AppError::PasswordChangeNeeded);
+        }
         Ok(Viewer {
             user,
             csrf,
             session,
-            client: client_of(parts),
+            client: crate::net::client_of(parts, &state.config().trusted_proxies),
         })
     }
 }
@@ -277,6 +275,10 @@ impl FromRequestParts<AppState> for ApiCaller {
             .to_string();
         let user = state.with_store(move |s| Ok(s.token_user(&token)?)).await?;
         match user {
+            Some(u) if u.must_change_password => Err(AppError::Forbidden(
+                "this account must choose a new password on the website first".into(),
+            )
+            .into()),
             Some(u) => Ok(ApiCaller { user: Some(u) }),
             None => Err(AppError::Unauthorized.into()),
         }

@@ -35,6 +35,10 @@ pub enum AppError {
     /// The thing changed since the form was loaded (a review of a superseded revision).
     #[error("{0}")]
     Stale(String),
+    /// Signed in with a one-time password: a new one must be chosen first (pages redirect
+    /// to the form).
+    #[error("choose a new password first")]
+    PasswordChangeNeeded,
     /// A bug or an outage; details are logged, not shown.
     #[error("something went wrong on our side")]
     Internal(String),
@@ -65,9 +69,10 @@ impl AppError {
                 E::NotAllowed(_) => StatusCode::FORBIDDEN,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
-            AppError::Store(crate::store::StoreError::Invalid(_)) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            AppError::Store(
+                crate::store::StoreError::Invalid(_) | crate::store::StoreError::Field { .. },
+            ) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::PasswordChangeNeeded => StatusCode::FORBIDDEN,
             AppError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -114,6 +119,9 @@ impl IntoResponse for ApiError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        if let AppError::PasswordChangeNeeded = self {
+            return crate::routes::pages::see_other(crate::routes::account::CHANGE_PASSWORD);
+        }
         let (status, message) = self.status_and_message();
         crate::templates::error_page(status, &message)
     }

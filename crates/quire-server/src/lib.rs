@@ -14,7 +14,9 @@
 //! async thread with a few `lstat`s and no trip to the blocking threads.
 
 pub mod auth;
+pub mod credentials;
 pub mod error;
+pub mod net;
 pub mod page_cache;
 pub mod render;
 pub mod routes;
@@ -48,12 +50,32 @@ pub struct Config {
     /// The data directory: `library.git` and `accounts.sqlite3` live here.
     pub data_dir: PathBuf,
     /// Writes allowed per account per minute (a burst of this many, refilled evenly).
+    /// Only accepted writes spend it; see [`Allowances`].
     pub writes_per_minute: u32,
     /// Sign-in and sign-up attempts per client address per minute.
     pub auth_attempts_per_minute: u32,
     /// Set the `Secure` flag on cookies (on for anything but plain-HTTP local use).
     pub secure_cookies: bool,
+    /// The site's public address (`https://quire.example.org`, checked by
+    /// [`net::public_url`]), used for every absolute link (the Atom feeds). Never taken
+    /// from the request's `Host` header. Unset: `http://` and the address the server is
+    /// bound to (`localhost` for an unspecified address such as `0.0.0.0`).
+    pub public_url: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` header is believed for the sign-in
+    /// allowance (see [`net::client_ip`]). Empty: the header is ignored.
+    pub trusted_proxies: Vec<net::IpRange>,
+    /// A connection must send a request's whole header within this time of opening, or
+    /// of its previous response; otherwise it is closed. So this is also how long an idle
+    /// connection is kept open.
+    pub header_timeout: Duration,
+    /// A request's body must arrive within this time of its header (else 408).
+    pub body_timeout: Duration,
 }
+
+/// Default of [`Config::header_timeout`].
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(15);
+/// Default of [`Config::body_timeout`].
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Config {
     /// Defaults for a data directory.
@@ -63,6 +85,10 @@ impl Config {
             writes_per_minute: 30,
             auth_attempts_per_minute: 10,
             secure_cookies: false,
+            public_url: None,
+            trusted_proxies: Vec::new(),
+            header_timeout: HEADER_TIMEOUT,
+            body_timeout: BODY_TIMEOUT,
         }
     }
 
@@ -70,6 +96,16 @@ impl Config {
     pub fn library_path(&self) -> PathBuf {
         self.data_dir.join("library.git")
     }
+
+    /// Where the account store is.
+    pub fn accounts_path(&self) -> PathBuf {
+        accounts_path(&self.data_dir)
+    }
+}
+
+/// Where the account store of the data directory `data_dir` is.
+pub fn accounts_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("accounts.sqlite3")
 }
 
 /// Everything handlers share. Cheap to clone.
@@ -88,8 +124,13 @@ struct Inner {
     /// libgit2 caches) that read the library at once.
     library_permits: tokio::sync::Semaphore,
     store: Store,
-    writes: DefaultKeyedRateLimiter<i64>,
+    allowances: Allowances,
+    /// The account store's `PRAGMA data_version` when last looked at: it changes when
+    /// another process writes to the store.
+    store_version: std::sync::atomic::AtomicI64,
     auth_attempts: DefaultKeyedRateLimiter<String>,
+    /// The address served on, once known (for links when no public URL is set).
+    bound: std::sync::OnceLock<SocketAddr>,
     /// Rendered pages for anonymous visitors.
     pages: page_cache::PageCache,
 }
@@ -228,6 +269,7 @@ impl AppState {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
             AppError::internal(format!("creating {}: {e}", config.data_dir.display()))
         })?;
+        make_private(&config.data_dir, 0o700)?;
         let mut setup = Setup::default();
         let library = config.library_path();
         let founder = quire_core::Identity::new(
@@ -258,29 +300,31 @@ impl AppState {
             tracing::warn!(?report, "completed interrupted writes in the library");
             indexes.proposals.refresh(&lib)?;
         }
-        let store = Store::open(&config.data_dir.join("accounts.sqlite3"))?;
+        let store_path = config.accounts_path();
+        let store = Store::open(&store_path)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = store_path.clone().into_os_string();
+            name.push(suffix);
+            make_private(Path::new(&name), 0o600)?;
+        }
         if store.user_count()? == 0 {
-            let password = store::random_token()[..20].to_string();
-            store.create_user(
-                "Maintainer",
-                "maintainer@localhost.invalid",
-                &password,
-                Role::Maintainer,
-            )?;
-            setup.first_maintainer = Some(("maintainer@localhost.invalid".into(), password));
+            let (user, password) = store.create_first_maintainer_at(store::now_secs())?;
+            setup.first_maintainer = Some((user.email, password));
         }
         let per_min = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least 1"));
         let pages = page_cache::PageCache::new(&library);
         let state = AppState {
             inner: Arc::new(Inner {
                 pages,
-                writes: RateLimiter::keyed(per_min(config.writes_per_minute)),
+                allowances: Allowances::new(config.writes_per_minute),
                 auth_attempts: RateLimiter::keyed(per_min(config.auth_attempts_per_minute)),
+                bound: std::sync::OnceLock::new(),
                 config,
                 library,
                 indexes: std::sync::Mutex::new(indexes),
                 libraries: std::sync::Mutex::new(Vec::new()),
                 library_permits: tokio::sync::Semaphore::new(LIBRARY_WORKERS),
+                store_version: std::sync::atomic::AtomicI64::new(store.data_version()?),
                 store,
             }),
         };
@@ -439,12 +483,29 @@ impl AppState {
             .map_err(|e| AppError::internal(format!("worker failed: {e}")))?
     }
 
-    /// Takes one write from the account's allowance, or refuses with 429.
+    /// Records that accounts' roles may have changed: pages show role badges, so the
+    /// anonymous pages cached so far are stale (see [`page_cache`]).
+    pub async fn roles_changed(&self) -> Result<(), AppError> {
+        self.with_index(|_, ix| {
+            ix.changed();
+            Ok(())
+        })
+        .await
+    }
+
+    /// Takes one write from the account's allowance, or refuses with 429. The write is
+    /// given back if the request then fails (see [`Allowances`]), so only accepted
+    /// writes spend the allowance.
     pub fn check_write_rate(&self, user: &User) -> Result<(), AppError> {
-        self.inner
-            .writes
-            .check_key(&user.id)
-            .map_err(|_| AppError::TooManyRequests)
+        self.inner.allowances.take_write(user.id)
+    }
+
+    /// Runs expensive work for an account (a preview: rendering and a word diff) off the
+    /// async threads, after taking one from its allowance of attempts (which failed
+    /// requests spend too), or refuses with 429.
+    pub fn expensive<T>(&self, user: &User, f: impl FnOnce() -> T) -> Result<T, AppError> {
+        self.inner.allowances.take_attempt(user.id)?;
+        Ok(render::off_runtime(f))
     }
 
     /// Takes one sign-in or sign-up attempt from the client's allowance, or refuses.
@@ -453,6 +514,165 @@ impl AppState {
             .auth_attempts
             .check_key(&client.to_string())
             .map_err(|_| AppError::TooManyRequests)
+    }
+
+    /// The base of every absolute link, without a trailing `/`: the configured public
+    /// URL, else `http://` and the bound address (see [`Config::public_url`]).
+    pub fn public_url(&self) -> String {
+        if let Some(u) = &self.inner.config.public_url {
+            return u.clone();
+        }
+        match self.inner.bound.get() {
+            Some(a) if a.ip().is_unspecified() => format!("http://localhost:{}", a.port()),
+            Some(a) => format!("http://{a}"),
+            None => "http://localhost".to_string(),
+        }
+    }
+
+    /// The settled writes of one request: see [`Allowances::settle`].
+    pub(crate) fn allowances(&self) -> &Allowances {
+        &self.inner.allowances
+    }
+}
+
+/// Sets a file or folder's permission bits to `mode` if they differ (Unix), with a log
+/// line when an existing one was wider: the data directory is 0700 and the account store
+/// (with its `-wal` and `-shm` files) 0600, since it holds password hashes and sessions.
+fn make_private(path: &Path, mode: u32) -> Result<(), AppError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(AppError::internal(format!("{}: {e}", path.display()))),
+        };
+        let was = meta.permissions().mode() & 0o777;
+        if was != mode {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|e| {
+                AppError::internal(format!("making {} private: {e}", path.display()))
+            })?;
+            tracing::warn!(
+                path = %path.display(),
+                was = format!("{was:o}"),
+                now = format!("{mode:o}"),
+                "made a data file private"
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}
+
+/// The per-account allowances of signed-in actions.
+///
+/// - **Writes** ([`Config::writes_per_minute`], a burst of that many refilled evenly):
+///   a write is taken when a handler checks ([`AppState::check_write_rate`]), so a burst
+///   of concurrent requests can never take more than there are; when the request's
+///   response is not a success (2xx or 3xx), the write is given back
+///   ([`Allowances::settle`], run by a layer around every request). A maintainer's typo
+///   therefore costs nothing.
+/// - **Attempts** (four times as many): every write checked and every preview takes one,
+///   and none is given back, so failing requests (which may still cost a merge check or a
+///   render) are bounded too.
+pub struct Allowances {
+    writes: Buckets,
+    attempts: Buckets,
+}
+
+tokio::task_local! {
+    /// The accounts whose write this request took (set by [`Allowances::settle`]).
+    static TAKEN: std::cell::RefCell<Vec<i64>>;
+}
+
+impl Allowances {
+    fn new(writes_per_minute: u32) -> Allowances {
+        let per_min = writes_per_minute.max(1);
+        Allowances {
+            writes: Buckets::new(per_min),
+            attempts: Buckets::new(per_min.saturating_mul(4)),
+        }
+    }
+
+    fn take_write(&self, account: i64) -> Result<(), AppError> {
+        self.take_attempt(account)?;
+        if !self.writes.take(account) {
+            return Err(AppError::TooManyRequests);
+        }
+        // Outside a settling request (a test calling this directly) the write stays spent.
+        let _ = TAKEN.try_with(|t| t.borrow_mut().push(account));
+        Ok(())
+    }
+
+    fn take_attempt(&self, account: i64) -> Result<(), AppError> {
+        if self.attempts.take(account) {
+            Ok(())
+        } else {
+            Err(AppError::TooManyRequests)
+        }
+    }
+
+    /// Runs a request, then gives back the writes it took if its response is not a
+    /// success or a redirect.
+    pub async fn settle<F>(&self, request: F) -> Response
+    where
+        F: std::future::Future<Output = Response>,
+    {
+        let (res, taken) = TAKEN
+            .scope(std::cell::RefCell::new(Vec::new()), async {
+                let res = request.await;
+                (res, TAKEN.with(|t| std::mem::take(&mut *t.borrow_mut())))
+            })
+            .await;
+        let s = res.status();
+        if !(s.is_success() || s.is_redirection()) {
+            for account in taken {
+                self.writes.give_back(account);
+            }
+        }
+        res
+    }
+}
+
+/// Token buckets by account: `per_minute` tokens at most, refilled evenly.
+struct Buckets {
+    per_minute: f64,
+    buckets: std::sync::Mutex<std::collections::HashMap<i64, (f64, std::time::Instant)>>,
+}
+
+impl Buckets {
+    fn new(per_minute: u32) -> Buckets {
+        Buckets {
+            per_minute: f64::from(per_minute),
+            buckets: Default::default(),
+        }
+    }
+
+    fn with<T>(&self, account: i64, f: impl FnOnce(&mut f64) -> T) -> T {
+        let mut map = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let now = std::time::Instant::now();
+        let (tokens, at) = map.entry(account).or_insert((self.per_minute, now));
+        let refill = now.duration_since(*at).as_secs_f64() * self.per_minute / 60.0;
+        *tokens = (*tokens + refill).min(self.per_minute);
+        *at = now;
+        f(tokens)
+    }
+
+    fn take(&self, account: i64) -> bool {
+        self.with(account, |t| {
+            if *t >= 1.0 {
+                *t -= 1.0;
+                true
+            } else {
+                false
+            }
+        })
+    }
+
+    fn give_back(&self, account: i64) {
+        let max = self.per_minute;
+        self.with(account, |t| *t = (*t + 1.0).min(max));
     }
 }
 
@@ -471,13 +691,27 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
 }
 
 /// As [`serve`], on a listener already bound (tests bind port 0).
+///
+/// Connections are served by hyper's HTTP/1 server directly (not `axum::serve`), for its
+/// header read timeout: a connection that does not send a request's whole header within
+/// [`Config::header_timeout`] of opening or of its previous response is closed, so slow
+/// or idle connections cannot pile up. Request bodies have [`Config::body_timeout`]
+/// (tower-http's body timeout, in [`routes::router`]). On Ctrl-C or SIGTERM the server
+/// stops accepting, closes idle connections, lets requests in flight finish, then saves
+/// the proposal index.
 pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    if let Ok(addr) = listener.local_addr() {
+        let _ = state.inner.bound.set(addr);
+    }
+    if state.config().public_url.is_none() {
+        tracing::info!(
+            base = %state.public_url(),
+            "no public URL set (--public-url): absolute links use the address served on"
+        );
+    }
     let repairer = tokio::spawn(repair_periodically(state.clone()));
     let indexer = tokio::spawn(maintain_indexes(state.clone()));
-    let app = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    let served = accept_until_shutdown(&state, listener, shutdown_signal()).await;
     repairer.abort();
     indexer.abort();
     // The next start then reads only what changes from now on (see `ProposalIndex::save`).
@@ -492,6 +726,52 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
         tracing::warn!(error = %e, "the next start will read the proposals again");
     }
     served
+}
+
+/// Accepts connections until `shutdown` completes, then waits for the open ones to finish
+/// (idle ones are closed at once).
+async fn accept_until_shutdown(
+    state: &AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let app = app(state.clone());
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(state.config().header_timeout)
+        .keep_alive(true);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors, or a connection reset before it was
+                    // accepted: wait a moment rather than spin.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let svc = app
+            .clone()
+            .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
+        let svc = hyper_util::service::TowerToHyperService::new(svc);
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, error = %e, "connection closed");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 /// How often the server compares every proposal ref with its index, to catch ref
@@ -532,6 +812,15 @@ impl AppState {
     /// checks) run on a library without the indexes' lock, so requests that need the
     /// indexes wait only for the quick parts that apply the results.
     pub async fn maintain_indexes_once(&self, rescan: bool) -> Result<usize, AppError> {
+        // Roles changed by another process (`quire accounts promote`) show in badges.
+        let version = self.with_store(|s| Ok(s.data_version()?)).await?;
+        let last = self
+            .inner
+            .store_version
+            .swap(version, std::sync::atomic::Ordering::SeqCst);
+        if last != version {
+            self.roles_changed().await?;
+        }
         if rescan {
             let listed = self
                 .with_lib(|lib| Ok(ProposalIndex::list_refs(lib)?))

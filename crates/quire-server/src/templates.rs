@@ -101,10 +101,33 @@ pub struct ContentsPage {
     pub parts: Vec<ContentsPart>,
 }
 
+/// The role badges of the accounts behind some git identities ("Maintainer"), looked up
+/// in one query ([`crate::store::Store::roles_by_identity`]): pages fill a `*_badge` field
+/// beside every name they show from it.
+#[derive(Debug, Default)]
+pub struct Badges(std::collections::HashMap<String, crate::store::Role>);
+
+impl Badges {
+    /// The badges of `ids`' accounts.
+    pub fn lookup<'a>(
+        store: &crate::store::Store,
+        ids: impl IntoIterator<Item = &'a quire_core::Identity>,
+    ) -> Result<Badges, crate::store::StoreError> {
+        Ok(Badges(store.roles_by_identity(ids)?))
+    }
+
+    /// The badge to show beside `id`'s name, if any.
+    pub fn of(&self, id: &quire_core::Identity) -> Option<&'static str> {
+        self.0.get(&id.email).and_then(|r| r.badge())
+    }
+}
+
 /// A comment as shown.
 pub struct CommentView {
     pub id: u32,
     pub author: String,
+    /// The badge beside the author's name (see [`Badges`]; filled by [`CommentView::badged`]).
+    pub role_badge: Option<&'static str>,
     pub at: String,
     pub body_html: String,
     /// Hidden or redacted: the body is a notice, not the text.
@@ -129,9 +152,32 @@ impl CommentView {
         CommentView {
             id: c.id,
             author: c.author.name.clone(),
+            role_badge: None,
             at: c.at.clone(),
             body_html,
             removed,
+        }
+    }
+
+    /// [`CommentView::of`] with the role badge beside the author's name.
+    pub fn badged(
+        c: &quire_core::Comment,
+        audience: &quire_core::Audience,
+        badges: &Badges,
+    ) -> CommentView {
+        CommentView {
+            role_badge: badges.of(&c.author),
+            ..CommentView::of(c, audience)
+        }
+    }
+}
+
+impl CommentView {
+    /// Shows a comment ([`CommentView::of`]) with its author's badge.
+    pub fn badged(c: &quire_core::Comment, badges: &Badges) -> CommentView {
+        CommentView {
+            role_badge: badges.of(&c.author),
+            ..CommentView::of(c)
         }
     }
 }
@@ -168,7 +214,45 @@ pub struct SignInPage {
     pub action: &'static str,
     pub button: &'static str,
     pub signup: bool,
-    pub error: Option<String>,
+    pub min_password: usize,
+    pub error: Option<FieldError>,
     pub name: String,
     pub email: String,
+}
+
+/// A problem with one form field: shown in the error summary as a link to the field, and
+/// beside the field.
+#[derive(Debug, Clone)]
+pub struct FieldError {
+    /// The field's `id`.
+    pub field: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A problem with `field`.
+    pub fn new(field: &'static str, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// The field error a store error is about, or the error back if it is not about
+    /// input the user can fix.
+    pub fn of(e: crate::store::StoreError) -> Result<FieldError, crate::store::StoreError> {
+        match e {
+            crate::store::StoreError::Field { field, message } => {
+                Ok(FieldError::new(field, message))
+            }
+            crate::store::StoreError::Invalid(message) => Ok(FieldError::new("", message)),
+            other => Err(other),
+        }
+    }
+
+    /// True if the problem is with `field`.
+    pub fn is(&self, field: &str) -> bool {
+        self.field == field
+    }
 }

@@ -18,6 +18,8 @@ use support::{Resp, TestApp};
 const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/openapi.json"),
     ("post", "/api/v1/tokens"),
+    ("get", "/api/v1/tokens"),
+    ("delete", "/api/v1/tokens/{id}"),
     ("get", "/api/v1/sections"),
     ("get", "/api/v1/sections/{id}"),
     ("get", "/api/v1/sections/{id}/comments"),
@@ -1716,6 +1718,7 @@ fn sample_path(template: &str) -> String {
         .replace("{slug}", "no-such-edition")
         .replace("/sections/{id}", "/sections/usability")
         .replace("/reports/{id}", "/reports/1")
+        .replace("/tokens/{id}", "/tokens/1")
 }
 
 #[tokio::test]
@@ -1764,10 +1767,10 @@ async fn the_openapi_document_describes_exactly_the_routes_served() {
     // Every documented route is routed: no JSON "no endpoint" 404 and no 405.
     let before = t.refs();
     for (method, path) in &registered {
-        let m = if method == "get" {
-            Method::GET
-        } else {
-            Method::POST
+        let m = match method.as_str() {
+            "get" => Method::GET,
+            "delete" => Method::DELETE,
+            _ => Method::POST,
         };
         let r = t.api(m, &sample_path(path), Some(json!({})), None).await;
         assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");

@@ -463,7 +463,7 @@ fn child_text<'a>(node: roxmltree::Node<'a, 'a>, name: &str) -> Option<&'a str> 
 
 #[tokio::test]
 async fn the_proposals_feed_is_valid_atom_newest_first_and_escaped() {
-    let t = TestApp::new();
+    let t = TestApp::with_config(|c| c.public_url = Some("http://quire.example.org:8080".into()));
     let m = t.maintainer();
     let c = t.contributor();
     let nasty = t.propose_paragraph(&c.user.identity(), "usability", NASTY_TITLE, "Text.");
@@ -472,7 +472,8 @@ async fn the_proposals_feed_is_valid_atom_newest_first_and_escaped() {
         .set_proposal_hidden(hidden, &m.user.identity(), true, "spam")
         .unwrap();
 
-    let r = get_with_host(&t, "/feeds/proposals.atom", Some("quire.example.org:8080")).await;
+    // Links are on the public URL, whatever the Host header says.
+    let r = get_with_host(&t, "/feeds/proposals.atom", Some("other.example")).await;
     r.assert_status(StatusCode::OK);
     assert_eq!(
         r.headers.get(header::CONTENT_TYPE).unwrap(),
@@ -523,11 +524,11 @@ async fn the_proposals_feed_is_valid_atom_newest_first_and_escaped() {
         Some(format!("http://quire.example.org:8080/proposals/{nasty}").as_str())
     );
 
-    // No Host header, or a suspicious one: links fall back to http://localhost.
+    // No Host header, or a suspicious one: the same.
     for host in [None, Some("evil.example\"><x")] {
         let r = get_with_host(&t, "/feeds/proposals.atom", host).await;
         r.assert_status(StatusCode::OK)
-            .assert_contains("href=\"http://localhost/proposals/");
+            .assert_contains("href=\"http://quire.example.org:8080/proposals/");
         roxmltree::Document::parse(&r.body).unwrap();
     }
 }
@@ -560,7 +561,7 @@ async fn the_proposals_feed_holds_the_fifty_newest() {
 
 #[tokio::test]
 async fn the_editions_feed_lists_every_edition_with_its_changelog() {
-    let t = TestApp::new();
+    let t = TestApp::with_config(|c| c.public_url = Some("http://quire.example.org".into()));
     let m = t.maintainer();
     // An empty feed is still valid.
     let r = t.get("/feeds/editions.atom", None).await;
@@ -582,7 +583,7 @@ async fn the_editions_feed_lists_every_edition_with_its_changelog() {
             &m.user.identity(),
         )
         .unwrap();
-    let r = get_with_host(&t, "/feeds/editions.atom", Some("quire.example.org")).await;
+    let r = get_with_host(&t, "/feeds/editions.atom", Some("other.example")).await;
     r.assert_status(StatusCode::OK);
     assert_eq!(
         r.headers.get(header::CONTENT_TYPE).unwrap(),

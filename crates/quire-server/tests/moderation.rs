@@ -1120,3 +1120,227 @@ async fn hidden_proposal_title_not_in_changelogs_exports_or_pdf() {
     let titles: Vec<&str> = data.changes.iter().map(|c| c.title.as_str()).collect();
     assert_eq!(titles, [hidden]);
 }
+
+/// Every object of the library, loose or packed, reachable or not.
+fn all_objects(t: &TestApp) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(t.state.library_path())
+        .args(["cat-file", "--batch-all-objects", "--batch"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn redacted_proposal_and_comment_text_not_served_anywhere_nor_in_git() {
+    use axum::http::Method;
+    const MARK: &str = "Quokkahollow8821";
+    let t = TestApp::new();
+    let m = t.maintainer();
+    let author = t.contributor();
+    let (_, token) = t.api_token("Api Reader", Role::Contributor);
+    let lib = t.lib();
+    let text = lib.section("take-up", "main").unwrap().text;
+    let n = lib
+        .propose(&quire_core::NewProposal {
+            title: format!("Call {MARK} title"),
+            rationale: format!("Because {MARK} why"),
+            author: author.user.identity(),
+            changes: vec![(
+                quire_core::SectionId::new("take-up").unwrap(),
+                format!("{text}\nA {MARK} paragraph.\n"),
+            )],
+            base: None,
+        })
+        .unwrap()
+        .number;
+    t.post_form(
+        &format!("/proposals/{n}/comments"),
+        &[("body", &format!("My number is {MARK}-c"))],
+        Some(&author),
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    comment_on(&t, "usability", &format!("Section {MARK}-s"), &author).await;
+    let pages = [
+        "/proposals".to_string(),
+        format!("/proposals/{n}"),
+        format!("/proposals/{n}?view=side"),
+        format!("/proposals/{n}?view=preview"),
+        format!("/proposals/{n}?rev=1"),
+        "/sections/usability".to_string(),
+        "/feeds/proposals.atom".to_string(),
+    ];
+    let apis = [
+        "/api/v1/proposals".to_string(),
+        format!("/api/v1/proposals/{n}"),
+        format!("/api/v1/proposals/{n}/diff"),
+        format!("/api/v1/proposals/{n}/comments"),
+        "/api/v1/sections/usability/comments".to_string(),
+    ];
+    // Seen before (and so cached, where pages are cached).
+    assert!(t
+        .get(&format!("/proposals/{n}"), None)
+        .await
+        .body
+        .contains(MARK));
+    assert!(t.get("/sections/usability", None).await.body.contains(MARK));
+
+    // The maintainer's form, linked from the proposal page.
+    t.get(&format!("/proposals/{n}"), Some(&m))
+        .await
+        .assert_contains(&format!("/moderation/proposals/{n}/redact"));
+    t.get(&format!("/moderation/proposals/{n}/redact"), Some(&author))
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    t.get(&format!("/moderation/proposals/{n}/redact"), Some(&m))
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains("name=\"revision\" value=\"1\"")
+        .assert_contains("Copies made before you redact");
+    let r = t
+        .post_form(
+            "/moderation/redact-proposal",
+            &[
+                ("target", &n.to_string()),
+                ("title", "on"),
+                ("rationale", "on"),
+                ("revision", "1"),
+                ("reason", "personal data"),
+            ],
+            Some(&m),
+        )
+        .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), Some(format!("/proposals/{n}").as_str()));
+    t.post_form(
+        "/moderation/redact",
+        &[
+            ("kind", "proposal_comment"),
+            ("target", &n.to_string()),
+            ("comment", "1"),
+            ("reason", "personal data"),
+        ],
+        Some(&m),
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    let (_, maint_token) = t.api_token("Api Maintainer", Role::Maintainer);
+    t.api(
+        Method::POST,
+        "/api/v1/moderation/redact",
+        Some(serde_json::json!({"kind": "section_comment", "target": "usability", "comment": 1, "reason": "personal data"})),
+        Some(&maint_token),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+
+    // An edition published afterwards, and its export.
+    lib.publish("after", "After the redaction", "", &m.user.identity())
+        .unwrap();
+    let mut served = Vec::new();
+    for p in pages.iter().chain(
+        [
+            "/read/after/".to_string(),
+            "/read/after/changes.html".to_string(),
+        ]
+        .iter(),
+    ) {
+        for who in [None, Some(&m)] {
+            served.push((p.clone(), t.get(p, who).await.body));
+        }
+    }
+    for p in &apis {
+        served.push((
+            p.clone(),
+            t.api(Method::GET, p, None, Some(&token)).await.body,
+        ));
+        served.push((
+            p.clone(),
+            t.api(Method::GET, p, None, Some(&maint_token)).await.body,
+        ));
+    }
+    served.push((
+        "single-page export".into(),
+        quire_export::export_single_html(&t.lib(), "main").unwrap(),
+    ));
+    for (p, body) in &served {
+        assert!(
+            !body.contains(MARK),
+            "{p} still shows the redacted text:\n{body}"
+        );
+    }
+    let page = t.get(&format!("/proposals/{n}"), None).await;
+    page.assert_status(StatusCode::OK)
+        .assert_contains(&askama_escape(quire_core::REDACTED_TITLE))
+        .assert_contains(&askama_escape(quire_core::REDACTED_RATIONALE));
+    assert!(!all_objects(&t).contains(MARK), "the text is still in git");
+    // Nothing is left to redact of revision 1, so the form no longer offers it.
+    t.get(&format!("/moderation/proposals/{n}/redact"), Some(&m))
+        .await
+        .assert_contains("The words of revision 1: already redacted.");
+
+    // Bad input: nothing chosen, or a revision that is not a number. Nothing written.
+    let before = t.refs();
+    t.post_form(
+        "/moderation/redact-proposal",
+        &[("target", &n.to_string()), ("reason", "again")],
+        Some(&m),
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    t.post_form(
+        "/moderation/redact-proposal",
+        &[
+            ("target", &n.to_string()),
+            ("revision", "one"),
+            ("reason", "again"),
+        ],
+        Some(&m),
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    t.api(
+        Method::POST,
+        "/api/v1/moderation/hide",
+        Some(serde_json::json!({"kind": "proposal", "target": n, "title": true, "reason": "x"})),
+        Some(&maint_token),
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(t.refs(), before);
+}
+
+#[tokio::test]
+async fn a_proposal_redacted_through_the_api_reports_it() {
+    use axum::http::Method;
+    let t = TestApp::new();
+    let author = t.contributor();
+    let (_, maint_token) = t.api_token("Api Maintainer", Role::Maintainer);
+    let n = t.propose_paragraph(&author.user.identity(), "take-up", "Abusive words", "Bad.");
+    let r = t
+        .api(
+            Method::POST,
+            "/api/v1/moderation/redact",
+            Some(serde_json::json!({"kind": "proposal", "target": n, "title": true, "revisions": [1], "reason": "abuse"})),
+            Some(&maint_token),
+        )
+        .await;
+    r.assert_status(StatusCode::OK);
+    assert_eq!(r.json()["redacted"], true);
+    let p = t.lib().proposal(n).unwrap();
+    assert_eq!(p.title, quire_core::REDACTED_TITLE);
+    assert!(p.revisions[0].redacted.is_some());
+    assert_eq!(p.rationale, format!("Rationale: Abusive words"));
+}
+
+/// Text as askama escapes it in HTML.
+fn askama_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}

@@ -112,7 +112,7 @@ async fn signing_up_in_and_out() {
     )
     .await
     .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
-    .assert_contains("at least 10 characters");
+    .assert_contains("at least 12 characters");
     t.post_form(
         "/signin",
         &[("email", "ann@example.org"), ("password", "wrong password")],

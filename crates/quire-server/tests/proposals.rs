@@ -403,7 +403,9 @@ async fn propose_comment_approve_and_merge_through_the_forms() {
     assert_eq!(r.location(), Some("/proposals/7#reviews"));
     let page = t.get(&format!("/proposals/{n}"), Some(&m)).await;
     page.assert_contains("Revision 1 is approved.")
-        .assert_contains("Max Maintainer</strong>: approved");
+        .assert_contains(
+            "Max Maintainer</strong> <span class=\"badge\">Maintainer</span>: approved",
+        );
     assert!(!page.body.contains("disabled>Merge into the draft"));
 
     let main_before = t.lib().main().unwrap();
@@ -658,10 +660,12 @@ async fn the_author_revises_updates_and_withdraws() {
     // Another section changes on main: the proposal needs a clean update.
     let take_up = t.lib().section("take-up", "main").unwrap().text + "\nA new line.\n";
     let other = propose(&t, &m, "take-up", "Add a line", &take_up).await;
+    // Another maintainer approves: an author's own approval does not count.
+    let m2 = t.session("Second Maintainer", Role::Maintainer);
     t.post_form(
         &format!("/proposals/{other}/review"),
         &[("verdict", "approve")],
-        Some(&m),
+        Some(&m2),
     )
     .await
     .assert_status(StatusCode::SEE_OTHER);
@@ -1151,4 +1155,64 @@ async fn a_revise_form_opened_before_a_newer_revision_does_not_undo_it() {
     .await
     .assert_status(StatusCode::SEE_OTHER);
     assert_eq!(t.lib().proposal(n).unwrap().latest().number, 3);
+}
+
+#[tokio::test]
+async fn review_rules_show_on_the_page_and_refuse_a_self_approved_merge() {
+    let t = TestApp::new();
+    let m = t.maintainer();
+    let author = t.session("Ann Author", Role::Maintainer);
+    t.lib()
+        .set_review_rules(&quire_core::ReviewRules {
+            required_approvals: 2,
+            author_approval_counts: false,
+        })
+        .unwrap();
+    let n = t.propose_paragraph(
+        &author.user.identity(),
+        "take-up",
+        "Add a local example",
+        "A local example.",
+    );
+    let review = |who: &Session| {
+        let who = who.clone();
+        let t = &t;
+        async move {
+            t.post_form(
+                &format!("/proposals/{n}/review"),
+                &[("revision", "1"), ("verdict", "approve"), ("comment", "")],
+                Some(&who),
+            )
+            .await
+            .assert_status(StatusCode::SEE_OTHER);
+        }
+    };
+    review(&author).await;
+    t.get(&format!("/proposals/{n}"), Some(&m))
+        .await
+        .assert_contains("Approvals: 0 of 2 needed")
+        .assert_contains("The approval by Ann Author does not count")
+        .assert_contains("disabled>Merge into the draft");
+    review(&m).await;
+    let before = t.refs();
+    t.post_form(&format!("/proposals/{n}/merge"), &[], Some(&m))
+        .await
+        .assert_status(StatusCode::CONFLICT)
+        .assert_contains("1 of the 2 approvals it needs")
+        .assert_contains("own approval does not count");
+    assert_eq!(t.refs(), before, "a refused merge changes nothing");
+    t.get(&format!("/proposals/{n}"), None)
+        .await
+        .assert_contains("Approvals: 1 of 2 needed");
+    review(&t.session("Second Reviewer", Role::Maintainer)).await;
+    t.get(&format!("/proposals/{n}"), Some(&m))
+        .await
+        .assert_contains("Revision 1 is approved. Approvals: 2 of 2 needed.");
+    t.post_form(&format!("/proposals/{n}/merge"), &[], Some(&m))
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(
+        t.lib().proposal(n).unwrap().status,
+        quire_core::Status::Merged
+    );
 }

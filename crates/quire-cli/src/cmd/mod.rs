@@ -1,6 +1,7 @@
 //! One module per group of subcommands; each has its clap arguments and a `run`-style
 //! function: parse → call the core → print.
 
+pub mod accounts;
 pub mod edition;
 pub mod export;
 pub mod init;

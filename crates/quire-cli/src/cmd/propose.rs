@@ -267,7 +267,7 @@ pub fn update(ctx: &Context, a: UpdateArgs) -> anyhow::Result<()> {
         "Proposal #{} is updated onto main as revision {}{}.",
         p.number,
         p.latest().number,
-        if p.is_approved() {
+        if p.is_approved(&lib.review_rules()?) {
             " (approvals carried over)"
         } else {
             "; it needs a new review"

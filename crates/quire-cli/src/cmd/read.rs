@@ -101,6 +101,7 @@ pub fn proposals(ctx: &Context, a: ProposalsArgs) -> anyhow::Result<()> {
     if list.is_empty() {
         return print("No proposals match.");
     }
+    let rules = lib.review_rules()?;
     let mut out = String::new();
     for (i, p) in list.iter().enumerate() {
         let state = match checks.get(i) {
@@ -108,7 +109,7 @@ pub fn proposals(ctx: &Context, a: ProposalsArgs) -> anyhow::Result<()> {
             Some(Mergeability::Conflict { .. }) => "  [needs update]",
             _ => "",
         };
-        let approved = if p.status == Status::Open && p.is_approved() {
+        let approved = if p.status == Status::Open && p.is_approved(&rules) {
             " approved"
         } else {
             ""

@@ -131,6 +131,52 @@ pub fn merge(ctx: &Context, a: MergeArgs) -> anyhow::Result<()> {
 }
 
 #[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// How many approvals a revision needs before it can be merged (1 to 20)
+    #[arg(long)]
+    pub required_approvals: Option<u32>,
+    /// Whether a proposer's own approval counts (yes or no; default no)
+    #[arg(long, value_parser = clap::builder::BoolishValueParser::new())]
+    pub author_approval_counts: Option<bool>,
+    /// Print the rules as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Shows the library's review rules, setting any given first. They live in the library's
+/// git config, so a clone does not copy them.
+pub fn rules(ctx: &Context, a: RulesArgs) -> anyhow::Result<()> {
+    let lib = ctx.open()?;
+    let mut rules = lib.review_rules()?;
+    if a.required_approvals.is_some() || a.author_approval_counts.is_some() {
+        if let Some(n) = a.required_approvals {
+            rules.required_approvals = n;
+        }
+        if let Some(b) = a.author_approval_counts {
+            rules.author_approval_counts = b;
+        }
+        lib.set_review_rules(&rules)?;
+    }
+    if a.json {
+        return json(&rules);
+    }
+    print(&format!(
+        "A proposal needs {} approval{} before it can be merged. An author's own approval {}.",
+        rules.required_approvals,
+        if rules.required_approvals == 1 {
+            ""
+        } else {
+            "s"
+        },
+        if rules.author_approval_counts {
+            "counts"
+        } else {
+            "does not count"
+        }
+    ))
+}
+
+#[derive(Debug, Args)]
 pub struct RejectArgs {
     /// The proposal number
     pub number: u64,

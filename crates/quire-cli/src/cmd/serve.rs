@@ -11,7 +11,9 @@ use clap::Args;
 #[command(after_help = "\
 On first run the data directory gets the bundled Digital Insights library (library.git)
 and an account store (accounts.sqlite3), and the first maintainer's one-time password is
-printed. The CLI works on the same library: quire --repo DATA_DIR/library.git ...
+printed: it works for one sign-in within 24 hours, which must choose a new password.
+`quire accounts --data-dir DATA_DIR ...` lists accounts, appoints maintainers and resets
+passwords. The CLI works on the same library: quire --repo DATA_DIR/library.git ...
 Set RUST_LOG (e.g. RUST_LOG=quire_server=debug) for more or less logging.")]
 pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port)
@@ -33,6 +35,22 @@ pub struct ServeArgs {
     /// Sign-in and sign-up attempts per client address per minute
     #[arg(long, default_value_t = 10)]
     pub auth_attempts_per_minute: u32,
+    /// The site's public address (e.g. https://quire.example.org), used for every absolute
+    /// link (the Atom feeds); never taken from the request. Default: http:// and --addr
+    #[arg(long, env = "QUIRE_PUBLIC_URL", value_name = "URL", value_parser = quire_server::net::public_url)]
+    pub public_url: Option<String>,
+    /// A reverse proxy (address or CIDR range, e.g. 10.0.0.0/8) whose X-Forwarded-For is
+    /// believed for the sign-in limits; repeat for several. Default: none, the header is
+    /// ignored and the peer address is used
+    #[arg(long = "trusted-proxy", value_name = "ADDR/CIDR")]
+    pub trusted_proxies: Vec<quire_server::net::IpRange>,
+    /// Seconds a connection may take to send a request's headers (and stay idle between
+    /// requests) before it is closed
+    #[arg(long, default_value_t = quire_server::HEADER_TIMEOUT.as_secs(), value_name = "SECONDS")]
+    pub header_timeout: u64,
+    /// Seconds a request's body may take to arrive
+    #[arg(long, default_value_t = quire_server::BODY_TIMEOUT.as_secs(), value_name = "SECONDS")]
+    pub body_timeout: u64,
 }
 
 pub fn run(a: ServeArgs) -> anyhow::Result<()> {
@@ -47,6 +65,10 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     config.secure_cookies = a.secure_cookies || (!a.insecure_cookies && !a.addr.ip().is_loopback());
     config.writes_per_minute = a.writes_per_minute;
     config.auth_attempts_per_minute = a.auth_attempts_per_minute;
+    config.public_url = a.public_url;
+    config.trusted_proxies = a.trusted_proxies;
+    config.header_timeout = std::time::Duration::from_secs(a.header_timeout.max(1));
+    config.body_timeout = std::time::Duration::from_secs(a.body_timeout.max(1));
     let data_dir = config.data_dir.clone();
     let (state, setup) = quire_server::AppState::open(config)
         .map_err(|e| anyhow::anyhow!("{e}"))
@@ -73,7 +95,10 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
             writeln!(out, "One-time password: {password}")?;
             writeln!(
                 out,
-                "(Shown once. Sign in with it; it is stored only as a hash.)"
+                "(Shown once, stored only as a hash. It works for one sign-in within 24 hours, \
+                 which must then choose a new password. If it expires, run: \
+                 quire accounts reset-password {email} --data-dir {})",
+                data_dir.display()
             )?;
         }
         writeln!(out, "Quire is serving at http://{local}/ (Ctrl-C to stop)")?;

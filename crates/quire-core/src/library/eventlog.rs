@@ -73,8 +73,18 @@ impl Library {
         T: Serialize + DeserializeOwned,
         F: FnMut(Option<T>) -> Result<Apply<T>>,
     {
+        // A redaction rewrites a log and deletes its old commits: a read or write that
+        // fails because the commit it started from is gone is a lost race, not an error.
+        let rewritten = |from: Option<Oid>| {
+            from.is_some_and(|t| git::ref_target(&self.repo, refname).ok() != Some(Some(t)))
+        };
         git::retry(refname, || {
-            let current = self.read_log_state::<T>(refname, file)?;
+            let before = git::ref_target(&self.repo, refname)?;
+            let current = match self.read_log_state::<T>(refname, file) {
+                Ok(c) => c,
+                Err(_) if rewritten(before) => return Ok(None),
+                Err(e) => return Err(e),
+            };
             let (tip, state) = match current {
                 Some((tip, s)) => (Some(tip), Some(s)),
                 None => (None, None),
@@ -82,10 +92,23 @@ impl Library {
             match apply(state)? {
                 Apply::Unchanged(s) => Ok(Some(s)),
                 Apply::Write(new, event) => {
-                    let commit = self.write_event(file, &new, &event, actor, tip)?;
-                    match git::cas(&self.repo, refname, commit, tip, event.kind)? {
+                    let commit = match self.write_event(file, &new, &event, actor, tip) {
+                        Ok(c) => c,
+                        Err(_) if rewritten(tip) => return Ok(None),
+                        Err(e) => return Err(e),
+                    };
+                    // (A redaction's purge may even have deleted this write's commit.)
+                    let swapped = match git::cas(&self.repo, refname, commit, tip, event.kind) {
+                        Ok(s) => s,
+                        Err(_) if rewritten(tip) => git::Cas::Lost,
+                        Err(e) => return Err(e),
+                    };
+                    match swapped {
                         git::Cas::Done => Ok(Some(new)),
-                        git::Cas::Lost => Ok(None),
+                        git::Cas::Lost => {
+                            self.discard_lost_write(refname, tip, commit);
+                            Ok(None)
+                        }
                     }
                 }
             }

@@ -126,6 +126,143 @@ pub(crate) fn journal_append(repo: &Repository, name: &str, new: Oid) {
     }
 }
 
+/// Rewrites the [`JOURNAL`] (and the rotated `quire-journal.old`) without the lines that
+/// name one of `ids`: after a redaction, so that no hint names a commit that held the
+/// removed text. The file is written aside and renamed into place, so readers see a new
+/// file and compare every ref (their documented fallback). Lines a concurrent writer
+/// appends while this runs are copied over after the rename; a line written in the
+/// instant between that copy and its writer closing the old file is lost, which costs a
+/// hint only.
+pub(crate) fn journal_forget(
+    repo: &Repository,
+    ids: &std::collections::HashSet<Oid>,
+) -> std::io::Result<()> {
+    use std::io::{Read as _, Write as _};
+    let names_one = |line: &str| {
+        line.split_once(' ')
+            .and_then(|(_, id)| Oid::from_str(id.trim()).ok())
+            .is_some_and(|id| ids.contains(&id))
+    };
+    let keep = |text: &str| -> String {
+        text.split_inclusive('\n')
+            .filter(|l| !names_one(l))
+            .collect()
+    };
+    for name in [JOURNAL.to_string(), format!("{JOURNAL}.old")] {
+        let path = repo.path().join(&name);
+        let mut old = match std::fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        let mut bytes = Vec::new();
+        old.read_to_end(&mut bytes)?;
+        let text = String::from_utf8_lossy(&bytes);
+        if !text.lines().any(names_one) {
+            continue;
+        }
+        let tmp = repo
+            .path()
+            .join(format!("{name}.{}.tmp", std::process::id()));
+        let written = (|| -> std::io::Result<()> {
+            let mut out = std::fs::File::create(&tmp)?;
+            out.write_all(keep(&text).as_bytes())?;
+            out.sync_all()?;
+            std::fs::rename(&tmp, &path)?;
+            // Whatever was appended to the old file meanwhile (read through the handle
+            // still open on it).
+            let mut late = Vec::new();
+            old.read_to_end(&mut late)?;
+            if !late.is_empty() {
+                let mut out = std::fs::OpenOptions::new().append(true).open(&path)?;
+                out.write_all(keep(&String::from_utf8_lossy(&late)).as_bytes())?;
+            }
+            Ok(())
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written?;
+    }
+    Ok(())
+}
+
+/// The `git` command line on the library (`git --git-dir=<dir> args...`), for what
+/// libgit2 cannot do (listing every reachable object, repacking), with hooks off.
+/// Git is a stated requirement of Quire (README).
+fn git_command(repo: &Repository, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new("git");
+    cmd.arg("--git-dir")
+        .arg(repo.path())
+        .args(["-c", "core.hooksPath=/dev/null"])
+        .args(args)
+        .env("LC_ALL", "C")
+        .stdin(std::process::Stdio::null());
+    cmd
+}
+
+fn git_failed(args: &[&str], detail: impl std::fmt::Display) -> Error {
+    Error::Storage(format!(
+        "`git {}` failed (the git command line is needed to remove redacted text from the repository): {detail}",
+        args.join(" ")
+    ))
+}
+
+/// Runs git and returns its standard output.
+pub(crate) fn run_git(repo: &Repository, args: &[&str]) -> Result<Vec<u8>> {
+    let out = git_command(repo, args)
+        .output()
+        .map_err(|e| git_failed(args, e))?;
+    if !out.status.success() {
+        return Err(git_failed(
+            args,
+            String::from_utf8_lossy(&out.stderr).trim(),
+        ));
+    }
+    Ok(out.stdout)
+}
+
+/// Runs git and hands each line of its standard output to `each` as it comes (for
+/// outputs too long to hold, like every object of a big library).
+pub(crate) fn run_git_lines(
+    repo: &Repository,
+    args: &[&str],
+    mut each: impl FnMut(&[u8]),
+) -> Result<()> {
+    use std::io::BufRead as _;
+    let mut child = git_command(repo, args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| git_failed(args, e))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| git_failed(args, "no output"))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, stdout);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => each(&line),
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(git_failed(args, e));
+            }
+        }
+    }
+    let out = child.wait_with_output().map_err(|e| git_failed(args, e))?;
+    if !out.status.success() {
+        return Err(git_failed(
+            args,
+            String::from_utf8_lossy(&out.stderr).trim(),
+        ));
+    }
+    Ok(())
+}
+
 /// Runs `attempt` until it returns `Some`, backing off between lost races, for at most
 /// [`RETRY_BUDGET`].
 pub(crate) fn retry<T>(what: &str, mut attempt: impl FnMut() -> Result<Option<T>>) -> Result<T> {
@@ -177,7 +314,7 @@ pub(crate) fn message(subject: &str, body: &str, trailers: &[(&str, String)]) ->
     m
 }
 
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -245,14 +382,15 @@ pub(crate) fn commit_state(
     committer: &Signature<'_>,
     msg: &str,
 ) -> Result<Oid> {
-    let blob = repo.blob(json)?;
-    let mut tb = repo.treebuilder(None)?;
-    tb.insert(file, blob, 0o100644)?;
-    let tree = repo.find_tree(tb.write()?)?;
+    // The parent first: if it is gone (a redaction deleted it), nothing is written.
     let parents = match parent {
         Some(p) => vec![repo.find_commit(p)?],
         None => Vec::new(),
     };
+    let blob = repo.blob(json)?;
+    let mut tb = repo.treebuilder(None)?;
+    tb.insert(file, blob, 0o100644)?;
+    let tree = repo.find_tree(tb.write()?)?;
     let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
     Ok(repo.commit(None, author, committer, msg, &tree, &refs)?)
 }

@@ -13,7 +13,9 @@ use super::proposals::{meta_ref, require_open, PROPOSAL_FILE};
 use super::{git, id_to_oid, oid_to_id, Library, MAIN_REF};
 use crate::error::{ConflictHunk, ConflictReport, Error, Result, SectionConflict};
 use crate::ids::{check_section_text, Identity, SectionId};
-use crate::model::{MergeInfo, Mergeability, Proposal, Review, RevisionKind, Status, Verdict};
+use crate::model::{
+    MergeInfo, Mergeability, Proposal, Review, ReviewRules, RevisionKind, Status, Verdict,
+};
 
 enum Trial {
     Clean(Index),
@@ -202,6 +204,7 @@ impl Library {
         if git::ref_target(&self.repo, &meta)?.is_none() {
             return Err(Error::UnknownProposal(n));
         }
+        let rules = self.review_rules()?;
         git::retry("merging into main", || {
             let mut tx = self.repo.transaction()?;
             match tx.lock_ref(&meta) {
@@ -216,7 +219,16 @@ impl Library {
                 .read_log_state::<Proposal>(&meta, PROPOSAL_FILE)?
                 .ok_or(Error::UnknownProposal(n))?;
             require_open(&p, "merged")?;
-            check_approved(&p)?;
+            if p.latest().redacted.is_some() {
+                return Err(Error::invalid(
+                    "proposal",
+                    format!(
+                        "the text of revision {} of proposal {n} was redacted, so there is nothing to merge; the proposal needs a new revision first",
+                        p.latest().number
+                    ),
+                ));
+            }
+            check_approved(&p, &rules)?;
             let merge_commit = self.advance_main(&p, who)?;
             let Some(event) = merged_event(&self.repo, &mut p, who, merge_commit)? else {
                 return Ok(Some(p));
@@ -453,7 +465,7 @@ impl Library {
     ) -> Result<Proposal> {
         // Only an approved proposal keeps its approvals: carrying them past a standing change
         // request would let an update clear that request.
-        if !before.is_approved() {
+        if !before.is_approved(&self.review_rules()?) {
             return Ok(after.clone());
         }
         let carried: Vec<Review> = before
@@ -489,19 +501,32 @@ impl Library {
     }
 }
 
-/// Refuses a proposal whose latest revision lacks a standing approval.
-fn check_approved(p: &Proposal) -> Result<()> {
-    if p.is_approved() {
+/// Refuses a proposal whose latest revision lacks enough standing approvals under `rules`.
+fn check_approved(p: &Proposal, rules: &ReviewRules) -> Result<()> {
+    let status = p.approval_status(rules);
+    if status.is_approved() {
         return Ok(());
     }
-    let reason = if p
-        .current_verdicts()
-        .iter()
-        .any(|r| r.verdict == Verdict::ChangesRequested)
-    {
-        format!("changes were requested on revision {}", p.latest().number)
+    let latest = p.latest().number;
+    let reason = if status.changes_requested {
+        format!("changes were requested on revision {latest}")
     } else {
-        format!("revision {} has no approval", p.latest().number)
+        let own = if rules.author_approval_counts {
+            ""
+        } else {
+            " (an author's own approval does not count)"
+        };
+        if status.counted == 0 {
+            format!(
+                "revision {latest} has no approval yet, and it needs {}{own}",
+                status.needed
+            )
+        } else {
+            format!(
+                "revision {latest} has {} of the {} approvals it needs{own}",
+                status.counted, status.needed
+            )
+        }
     };
     Err(Error::NotApproved {
         number: p.number,

@@ -11,6 +11,7 @@ mod git;
 mod merge;
 mod moderation;
 mod proposals;
+mod purge;
 mod repair;
 
 use std::collections::BTreeMap;
@@ -20,14 +21,23 @@ use git2::{ErrorCode, Oid, Repository, RepositoryInitOptions};
 
 pub(crate) use git::message as commit_message;
 pub(crate) use git::JOURNAL;
-pub use moderation::REDACTED;
+pub use moderation::{
+    RedactProposal, REDACTED, REDACTED_RATIONALE, REDACTED_REVISION, REDACTED_TITLE,
+};
 pub use proposals::{NewProposal, ProposalFilter};
 pub use repair::RepairReport;
 
 use crate::error::{Error, Result};
 use crate::ids::{check_section_text, EditionSlug, Identity, SectionId};
 use crate::manifest::{Manifest, MANIFEST_PATH};
-use crate::model::{CommitId, Section, SectionDiff, SectionSummary};
+use crate::model::{CommitId, ReviewRules, Section, SectionDiff, SectionSummary};
+
+/// The git config key holding how many approvals a revision needs.
+const REQUIRED_APPROVALS: &str = "quire.requiredApprovals";
+/// The git config key saying whether a proposer's own approval counts.
+const AUTHOR_APPROVAL_COUNTS: &str = "quire.authorApprovalCounts";
+/// The most approvals the rules may ask for.
+const MAX_REQUIRED_APPROVALS: u32 = 20;
 
 /// The branch holding the draft of the next edition.
 pub const MAIN_REF: &str = "refs/heads/main";
@@ -148,6 +158,59 @@ impl Library {
     pub fn configured_identity(&self) -> Option<Identity> {
         let cfg = self.repo.config().ok()?;
         identity_from_config(&cfg)
+    }
+
+    /// The library's review rules, from its git config (`quire.requiredApprovals`,
+    /// `quire.authorApprovalCounts`); [`ReviewRules::default`] for what is not set. A
+    /// value that is set but malformed is an error naming the key, so a typo never
+    /// loosens the rules.
+    pub fn review_rules(&self) -> Result<ReviewRules> {
+        let cfg = self.repo.config()?.snapshot()?;
+        let mut rules = ReviewRules::default();
+        match cfg.get_i64(REQUIRED_APPROVALS) {
+            Ok(n) => {
+                rules.required_approvals = u32::try_from(n)
+                    .ok()
+                    .filter(|n| (1..=MAX_REQUIRED_APPROVALS).contains(n))
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            REQUIRED_APPROVALS,
+                            format!("it is {n}; it must be a whole number from 1 to {MAX_REQUIRED_APPROVALS}"),
+                        )
+                    })?;
+            }
+            Err(e) if e.code() == ErrorCode::NotFound => {}
+            Err(e) => return Err(Error::invalid(REQUIRED_APPROVALS, e.message().to_string())),
+        }
+        match cfg.get_bool(AUTHOR_APPROVAL_COUNTS) {
+            Ok(b) => rules.author_approval_counts = b,
+            Err(e) if e.code() == ErrorCode::NotFound => {}
+            Err(e) => {
+                return Err(Error::invalid(
+                    AUTHOR_APPROVAL_COUNTS,
+                    format!("{}; it must be true or false", e.message()),
+                ))
+            }
+        }
+        Ok(rules)
+    }
+
+    /// Sets the library's review rules in its own git config (see
+    /// [`Library::review_rules`]). A clone does not copy them.
+    pub fn set_review_rules(&self, rules: &ReviewRules) -> Result<()> {
+        if !(1..=MAX_REQUIRED_APPROVALS).contains(&rules.required_approvals) {
+            return Err(Error::invalid(
+                "required approvals",
+                format!(
+                    "it is {}; it must be a whole number from 1 to {MAX_REQUIRED_APPROVALS}",
+                    rules.required_approvals
+                ),
+            ));
+        }
+        let mut cfg = self.repo.config()?.open_level(git2::ConfigLevel::Local)?;
+        cfg.set_i64(REQUIRED_APPROVALS, i64::from(rules.required_approvals))?;
+        cfg.set_bool(AUTHOR_APPROVAL_COUNTS, rules.author_approval_counts)?;
+        Ok(())
     }
 
     /// Where the library lives.

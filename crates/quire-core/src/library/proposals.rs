@@ -94,12 +94,15 @@ impl Library {
                 at: stamp,
                 note: String::new(),
                 kind: RevisionKind::Opened,
+                redacted: None,
             }],
             reviews: Vec::new(),
             comments: Vec::new(),
             merged: None,
             closed: None,
             hidden: None,
+            title_redacted: None,
+            rationale_redacted: None,
         };
         let number = git::retry("allocating a proposal number", || {
             let n = self.highest_proposal_number()? + 1;
@@ -576,8 +579,22 @@ impl Library {
             RevisionKind::Updated => ("updated", "Update"),
             _ => ("revised", "Revise"),
         };
+        // The revision commit's message holds the title and rationale read when it was
+        // made; if a maintainer redacted them meanwhile, the commit must not be used.
+        let (made_title, made_rationale, _) = git::parse_message(&String::from_utf8_lossy(
+            self.repo.find_commit(commit)?.message_bytes(),
+        ));
+        let mut stale = false;
         let p = self.update_proposal(n, who, |p| {
             require_open(p, event_kind)?;
+            if (p.title_redacted.is_some() && made_title != git::one_line(&p.title))
+                || (p.rationale_redacted.is_some() && made_rationale != p.rationale.trim())
+            {
+                stale = true;
+                return Err(Error::Outdated(format!(
+                    "proposal {n} was redacted while this revision was being made; look at it and try again"
+                )));
+            }
             if p.latest().number != expected_latest {
                 return Err(Error::Outdated(format!(
                     "proposal {n} got revision {} while this one was being made; look at it and try again",
@@ -593,6 +610,7 @@ impl Library {
                 at: git::rfc3339(git::now()),
                 note: note.to_string(),
                 kind,
+                redacted: None,
             });
             p.sections = sections.clone();
             let mut trailers = vec![
@@ -608,7 +626,12 @@ impl Library {
                 body: note.to_string(),
                 trailers,
             }))
-        })?;
+        });
+        if stale {
+            // Only this writer's new commit refers to the redacted text; nothing else can.
+            let _ = self.delete_loose(&std::collections::HashSet::from([commit]));
+        }
+        let p = p?;
         self.ensure_revision_ref(n, p.latest().number, commit)?;
         Ok(p)
     }

@@ -36,7 +36,10 @@ fn a_clean_update_carries_approvals_over() {
     assert_eq!((r2.number, r2.kind), (2, RevisionKind::Updated));
     assert_eq!(r2.base, main);
     assert!(r2.note.contains("cleanly"), "{}", r2.note);
-    assert!(updated.is_approved(), "approvals carried over");
+    assert!(
+        updated.is_approved(&quire_core::ReviewRules::default()),
+        "approvals carried over"
+    );
     let verdicts = updated.current_verdicts();
     assert_eq!(verdicts.len(), 2);
     for v in &verdicts {
@@ -89,7 +92,7 @@ fn a_clean_update_keeps_a_standing_change_request() {
     fx.approve_and_merge(2);
     let updated = fx.lib.update(1, &contributor(), &[]).expect("update");
     assert!(
-        !updated.is_approved(),
+        !updated.is_approved(&quire_core::ReviewRules::default()),
         "an update must not drop a standing change request: {:?}",
         updated.current_verdicts()
     );

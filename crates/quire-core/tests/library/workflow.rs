@@ -202,12 +202,12 @@ fn discuss_review_and_merge_a_proposal() {
         .expect("none")
         .is_empty());
 
-    assert!(!stored.is_approved());
+    assert!(!stored.is_approved(&quire_core::ReviewRules::default()));
     let approved = fx
         .lib
         .review(1, &reviewer(), Verdict::Approved, "Good addition.")
         .expect("approve");
-    assert!(approved.is_approved());
+    assert!(approved.is_approved(&quire_core::ReviewRules::default()));
     assert_eq!(approved.reviews.len(), 1);
     assert_eq!(approved.reviews[0].revision, 1);
     assert_eq!(
@@ -435,7 +435,7 @@ fn a_conflicting_merge_is_refused_then_resolved_by_an_update() {
         tom.latest().commit.0
     );
     // A hand-resolved update is a new change: the approval does not carry over.
-    assert!(!updated.is_approved());
+    assert!(!updated.is_approved(&quire_core::ReviewRules::default()));
     let err = fx
         .lib
         .merge(2, &maintainer())

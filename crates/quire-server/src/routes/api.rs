@@ -11,42 +11,37 @@
 //! The extractors here decide the order of refusals: a bad token (401) comes first, then
 //! who may write ([`Writer`], [`Maintainer`]: 401, 403, then 429 from the write allowance),
 //! then the path, the query and the body (400/415/422), and only then the library's own
-//! checks (404/409/422). Every write therefore takes one write from the account's
-//! allowance, whether or not it then succeeds.
+//! checks (404/409/422). A write taken from the account's allowance is given back when
+//! the request then fails (see [`crate::Allowances`]).
 
 mod editions;
 mod moderation;
 mod proposals;
 mod sections;
-
-use std::net::SocketAddr;
+mod tokens;
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
 use crate::store::User;
-use crate::{AppError, AppState};
+use crate::AppState;
 
 /// The OpenAPI 3.1 document describing this API.
 pub const OPENAPI: &str = include_str!("../../static/openapi.json");
-
-/// Longest label accepted for an API token.
-const MAX_TOKEN_LABEL_CHARS: usize = 100;
 
 /// Routes of this module (nested at `/api/v1`).
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))
-        .route("/tokens", post(create_token))
+        .merge(tokens::router())
         .merge(sections::router())
         .merge(proposals::router())
         .merge(editions::router())
@@ -61,6 +56,48 @@ pub fn router() -> Router<AppState> {
 fn error_response(status: StatusCode, message: &str) -> Response {
     let body = serde_json::json!({ "error": { "status": status.as_u16(), "message": message } });
     (status, Json(body)).into_response()
+}
+
+/// Keeps every error under `/api/` JSON, whoever made it: a layer outside the API's own
+/// handlers (the body limit answers 413 before a handler runs) turns any error response
+/// that is not JSON into the API's one shape, with a message for its status.
+pub async fn json_errors(req: Request, next: axum::middleware::Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    let status = res.status();
+    if !api || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(is_json_type);
+    if is_json {
+        return res;
+    }
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => format!(
+            "the request body is too large: send at most {} KiB",
+            crate::MAX_BODY_BYTES / 1024
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            "send the body as JSON, with `Content-Type: application/json`".to_string()
+        }
+        StatusCode::METHOD_NOT_ALLOWED => {
+            "this endpoint does not take this method; see /api/v1/openapi.json".to_string()
+        }
+        StatusCode::NOT_FOUND => "no API endpoint here; see /api/v1/openapi.json".to_string(),
+        StatusCode::REQUEST_TIMEOUT => "the request took too long to arrive".to_string(),
+        s if s.is_server_error() => {
+            "something went wrong on our side; it has been logged".to_string()
+        }
+        s => format!(
+            "the request could not be read ({})",
+            s.canonical_reason().unwrap_or("bad request").to_lowercase()
+        ),
+    };
+    error_response(status, &message)
 }
 
 /// A request the API could not read: bad JSON, a body of the wrong type or size, a path
@@ -227,24 +264,21 @@ impl FromRequestParts<AppState> for Maintainer {
     }
 }
 
-/// The client's address, for the sign-in allowance ("local" when not served on a socket).
+/// The client's address, for the sign-in allowance (see [`crate::net::client_of`]).
 #[derive(Debug, Clone)]
 struct Client(String);
 
-impl<S: Send + Sync> FromRequestParts<S> for Client {
+impl FromRequestParts<AppState> for Client {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        _state: &S,
+        state: &AppState,
     ) -> Result<Client, std::convert::Infallible> {
-        Ok(Client(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-                .unwrap_or_else(|| "local".into()),
-        ))
+        Ok(Client(crate::net::client_of(
+            parts,
+            &state.config().trusted_proxies,
+        )))
     }
 }
 
@@ -283,58 +317,6 @@ async fn method_not_allowed(method: axum::http::Method) -> Response {
         StatusCode::METHOD_NOT_ALLOWED,
         &format!("this endpoint does not take {method}; see /api/v1/openapi.json"),
     )
-}
-
-/// `POST /tokens`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TokenRequest {
-    email: String,
-    password: String,
-    #[serde(default)]
-    label: String,
-}
-
-/// A new API token, shown once.
-#[derive(Debug, Serialize)]
-struct TokenCreated {
-    token: String,
-    user: User,
-}
-
-async fn create_token(
-    State(state): State<AppState>,
-    Client(client): Client,
-    ApiJson(req): ApiJson<TokenRequest>,
-) -> Result<(StatusCode, Json<TokenCreated>), ApiError> {
-    state.check_auth_rate(&client)?;
-    let label = req.label.trim().to_string();
-    let label = if label.is_empty() {
-        "api".into()
-    } else {
-        label
-    };
-    if label.chars().count() > MAX_TOKEN_LABEL_CHARS || label.chars().any(char::is_control) {
-        return Err(AppError::BadRequest(format!(
-            "invalid label: use at most {MAX_TOKEN_LABEL_CHARS} characters and no control characters"
-        ))
-        .into());
-    }
-    let created = state
-        .with_store(move |s| {
-            let Some(user) = s.verify_login(&req.email, &req.password)? else {
-                return Err(AppError::Unauthorized);
-            };
-            if user.blocked {
-                return Err(AppError::Forbidden(
-                    "this account is blocked; it cannot get API tokens".into(),
-                ));
-            }
-            let token = s.create_api_token(user.id, &label)?;
-            Ok(TokenCreated { token, user })
-        })
-        .await?;
-    Ok((StatusCode::CREATED, Json(created)))
 }
 
 #[cfg(test)]

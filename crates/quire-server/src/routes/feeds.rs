@@ -1,11 +1,11 @@
 //! Atom 1.0 feeds (RFC 4287): the newest proposals and the published editions.
 //!
 //! The XML is written by hand; every piece of text goes through [`xml_escape`], which also
-//! drops characters XML 1.0 cannot carry. Links are absolute, built from the request's
-//! `Host` header (`http://localhost` when it is missing or not a plain host name).
+//! drops characters XML 1.0 cannot carry. Links are absolute, built from the configured
+//! public URL ([`crate::AppState::public_url`]), never from the request's `Host` header.
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, Uri};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -64,34 +64,6 @@ fn html_escape(text: &str) -> String {
     out
 }
 
-/// `http(s)://host[:port]` of this request, from `Host` (or the URI's authority); only a
-/// plain host name or address with an optional port is trusted, else `http://localhost`.
-fn base_url(state: &AppState, headers: &HeaderMap, uri: &Uri) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| uri.authority().map(|a| a.to_string()))
-        .map(|h| h.trim().to_string())
-        .filter(|h| {
-            !h.is_empty()
-                && h.len() <= 255
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
-        });
-    match host {
-        Some(h) => {
-            let scheme = if state.config().secure_cookies {
-                "https"
-            } else {
-                "http"
-            };
-            format!("{scheme}://{h}")
-        }
-        None => "http://localhost".to_string(),
-    }
-}
-
 /// An Atom date-time from an RFC 3339 time or a `YYYY-MM-DD` day.
 fn atom_time(t: &str) -> String {
     if t.len() == 10 {
@@ -146,12 +118,8 @@ fn atom(body: String) -> Response {
     ([(header::CONTENT_TYPE, ATOM_CONTENT_TYPE)], body).into_response()
 }
 
-async fn proposals(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Response, AppError> {
-    let base = base_url(&state, &headers, &uri);
+async fn proposals(State(state): State<AppState>) -> Result<Response, AppError> {
+    let base = state.public_url();
     let body = state
         .with_index(move |lib, ix| {
             let newest: Vec<u64> = ix
@@ -230,12 +198,8 @@ fn changelog_html(lib: &Library, base: &str, e: &quire_core::Edition) -> Result<
     Ok(html)
 }
 
-async fn editions(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Response, AppError> {
-    let base = base_url(&state, &headers, &uri);
+async fn editions(State(state): State<AppState>) -> Result<Response, AppError> {
+    let base = state.public_url();
     let body = state
         .with_lib(move |lib| {
             let list = lib.editions()?;

@@ -1,5 +1,6 @@
 //! The router: pages, the JSON API, feeds and static files, with the security layers.
 
+pub mod account;
 pub mod api;
 pub mod editions;
 pub mod feeds;
@@ -18,6 +19,7 @@ use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::{AppError, AppState, MAX_BODY_BYTES};
@@ -32,6 +34,7 @@ pub fn router(state: AppState) -> Router {
     let request_id = header::HeaderName::from_static("x-request-id");
     Router::new()
         .merge(pages::router())
+        .merge(account::router())
         .merge(proposals::router())
         .merge(editions::router())
         .merge(moderation::router())
@@ -41,8 +44,13 @@ pub fn router(state: AppState) -> Router {
         .route("/static/quire.css", get(css))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), crate::auth::csrf_cookie))
+        // Writes taken by a request that then fails are given back (see `Allowances`).
+        .layer(middleware::from_fn_with_state(state.clone(), settle_writes))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(RequestBodyTimeoutLayer::new(state.config().body_timeout))
+        // Outside the body limit, whose 413 is plain text: errors under `/api/` stay JSON.
+        .layer(middleware::from_fn(api::json_errors))
         // Only `/read/` sets its own policy (see `read::READ_CSP`); every other response
         // gets this one.
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -118,6 +126,14 @@ async fn css() -> impl IntoResponse {
         ],
         CSS,
     )
+}
+
+async fn settle_writes(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    state.allowances().settle(next.run(req)).await
 }
 
 async fn not_found() -> AppError {

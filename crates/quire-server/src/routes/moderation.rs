@@ -6,11 +6,11 @@
 //! through `quire_core`, so it is recorded in the library's history.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use quire_core::{Audience, CommentTarget, Library, SectionId};
+use quire_core::{Audience, CommentTarget, Library, Proposal, RedactProposal, SectionId, Status};
 use serde::Deserialize;
 
 use crate::auth::{CsrfForm, Viewer};
@@ -31,6 +31,11 @@ pub fn router() -> Router<AppState> {
         .route("/moderation/hide", post(hide))
         .route("/moderation/unhide", post(unhide))
         .route("/moderation/redact", post(redact))
+        .route(
+            "/moderation/proposals/{n}/redact",
+            get(redact_proposal_page),
+        )
+        .route("/moderation/redact-proposal", post(redact_proposal))
         .route("/moderation/block", post(block))
         .route("/moderation/dismiss", post(dismiss))
 }
@@ -492,7 +497,7 @@ async fn moderate(
     let item = Item::parse(&form.kind, &form.target, &form.comment)?;
     if action == Action::Redact && item.comment().is_none() {
         return Err(AppError::BadRequest(
-            "only comments can be redacted; hide a proposal instead".into(),
+            "redact a proposal's text from its own redaction page; here only comments can be redacted".into(),
         ));
     }
     state.check_write_rate(&user)?;
@@ -534,6 +539,120 @@ async fn moderate(
             .await?;
     }
     Ok(see_other("/moderation"))
+}
+
+/// A revision offered for redaction.
+struct RevisionChoice {
+    number: u32,
+    /// Already redacted, or the merged revision: shown, not offered.
+    note: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "redact_proposal.html")]
+struct RedactProposalPage {
+    chrome: Chrome,
+    number: u64,
+    title: String,
+    merged: bool,
+    title_offered: bool,
+    rationale_offered: bool,
+    revisions: Vec<RevisionChoice>,
+}
+
+impl RedactProposalPage {
+    fn of(chrome: Chrome, p: &Proposal) -> RedactProposalPage {
+        let merged = p.status == Status::Merged;
+        let merged_rev = p.merged.as_ref().map(|m| m.revision);
+        RedactProposalPage {
+            chrome,
+            number: p.number,
+            title: p.title.clone(),
+            merged,
+            title_offered: !merged && p.title_redacted.is_none(),
+            rationale_offered: !merged && p.rationale_redacted.is_none(),
+            revisions: p
+                .revisions
+                .iter()
+                .map(|r| RevisionChoice {
+                    number: r.number,
+                    note: if r.redacted.is_some() {
+                        Some("already redacted")
+                    } else if merged_rev == Some(r.number) {
+                        Some("merged into the draft, so it cannot be redacted")
+                    } else {
+                        None
+                    },
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The proposal number in a path or form (404 when it is not a number).
+fn proposal_number(raw: &str) -> Result<u64, AppError> {
+    raw.trim().parse::<u64>().map_err(|_| AppError::NotFound)
+}
+
+/// The form to redact a proposal's title, rationale or revision words (maintainers).
+async fn redact_proposal_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(n): Path<String>,
+) -> Result<Response, AppError> {
+    viewer.require_maintainer()?;
+    let n = proposal_number(&n)?;
+    let p = state.with_lib(move |lib| Ok(lib.proposal(n)?)).await?;
+    Ok(page(&RedactProposalPage::of(Chrome::of(&viewer), &p)))
+}
+
+/// Redacts what the form chose, then deals with the reports about the proposal.
+async fn redact_proposal(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let user = viewer.require_maintainer()?.clone();
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let n = field("target").trim().parse::<u64>().map_err(|_| {
+        AppError::BadRequest("the proposal number is not a positive whole number".into())
+    })?;
+    let mut what = RedactProposal {
+        title: !field("title").is_empty(),
+        rationale: !field("rationale").is_empty(),
+        revisions: Vec::new(),
+    };
+    for (_, v) in fields.iter().filter(|(k, _)| k == "revision") {
+        what.revisions.push(v.trim().parse::<u32>().map_err(|_| {
+            AppError::BadRequest("a revision to redact is not a revision number".into())
+        })?);
+    }
+    let reason = field("reason").to_string();
+    state.check_write_rate(&user)?;
+    let who = user.identity();
+    state
+        .with_lib(move |lib| {
+            lib.redact_proposal(n, &what, &who, &reason)?;
+            Ok(())
+        })
+        .await?;
+    let item = Item::Proposal(n);
+    state
+        .with_store(move |s| {
+            for r in s.open_reports()? {
+                if item.matches(&r) {
+                    s.resolve_report(r.id)?;
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(see_other(&format!("/proposals/{n}")))
 }
 
 #[derive(Deserialize)]

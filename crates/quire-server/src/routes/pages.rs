@@ -11,9 +11,10 @@ use serde::Deserialize;
 use crate::auth::{set_cookie, CsrfForm, Viewer, Visitor, SESSION_COOKIE};
 use crate::page_cache::PageKey;
 use crate::render::markdown;
-use crate::store::{Role, SESSION_SECONDS};
+use crate::store::{self, Role, SignIn, SESSION_SECONDS};
 use crate::templates::{
-    page, Chrome, CommentView, ContentsEntry, ContentsPage, ContentsPart, SectionPage, SignInPage,
+    page, Badges, Chrome, CommentView, ContentsEntry, ContentsPage, ContentsPart, FieldError,
+    SectionPage, SignInPage,
 };
 use crate::{AppError, AppState};
 
@@ -207,6 +208,11 @@ async fn section(
             } else {
                 (Vec::new(), (Vec::new(), 0))
             };
+            let badges = Badges::lookup(st.store(), comments.iter().map(|c| &c.author))?;
+            let comments: Vec<CommentView> = comments
+                .iter()
+                .map(|c| CommentView::badged(c, &audience, &badges))
+                .collect();
             Ok((s, manifest.title, part_title, contents_href, comments, open))
         })
         .await?;
@@ -223,10 +229,7 @@ async fn section(
         is_draft,
         signed_in: viewer.user.is_some(),
         can_report: viewer.user.is_some(),
-        comments: comments
-            .iter()
-            .map(|c| CommentView::of(c, &viewer.audience()))
-            .collect(),
+        comments,
         open_total: open_proposals.1,
         open_proposals: open_proposals.0,
         reported,
@@ -257,7 +260,7 @@ async fn comment_section(
 fn signin_page(
     viewer: &Viewer,
     signup: bool,
-    error: Option<String>,
+    error: Option<FieldError>,
     name: String,
     email: String,
 ) -> Response {
@@ -271,6 +274,7 @@ fn signin_page(
         action: if signup { "/signup" } else { "/signin" },
         button: if signup { "Create account" } else { "Sign in" },
         signup,
+        min_password: crate::credentials::MIN_PASSWORD_CHARS,
         error: error.clone(),
         name,
         email,
@@ -304,7 +308,7 @@ struct SignInForm {
 
 /// Starts a fresh session for `user_id` (a new token every time: no session fixation) and
 /// redirects home.
-fn start_session(state: &AppState, token: &str, to: &str) -> Response {
+pub fn start_session(state: &AppState, token: &str, to: &str) -> Response {
     let mut res = see_other(to);
     res.headers_mut().append(
         SET_COOKIE,
@@ -339,9 +343,10 @@ async fn signup(
         .await;
     match created {
         Ok(token) => Ok(start_session(&state, &token, "/")),
-        Err(AppError::Store(crate::store::StoreError::Invalid(msg))) => {
-            Ok(signin_page(&viewer, true, Some(msg), name, email))
-        }
+        Err(AppError::Store(e)) => match FieldError::of(e) {
+            Ok(fe) => Ok(signin_page(&viewer, true, Some(fe), name, email)),
+            Err(e) => Err(e.into()),
+        },
         Err(e) => Err(e),
     }
 }
@@ -353,27 +358,48 @@ async fn signin(
 ) -> Result<Response, AppError> {
     state.check_auth_rate(&viewer.client)?;
     let email = form.email.clone();
-    let token = state
-        .with_store(
-            move |s| match s.verify_login(&form.email, &form.password)? {
-                Some(u) => Ok(Some(s.create_session(u.id)?)),
-                None => Ok(None),
-            },
-        )
+    let outcome = state
+        .with_store(move |s| {
+            Ok(
+                match s.sign_in_at(&form.email, &form.password, store::now_secs())? {
+                    SignIn::Ok(u) => Ok((s.create_session(u.id)?, u.must_change_password)),
+                    other => Err(other),
+                },
+            )
+        })
         .await?;
-    match token {
-        Some(token) => {
+    match outcome {
+        Ok((token, must_change)) => {
             if let Some(old) = viewer.session.clone() {
                 state
                     .with_store(move |s| Ok(s.delete_session(&old)?))
                     .await?;
             }
-            Ok(start_session(&state, &token, "/"))
+            let to = if must_change {
+                crate::routes::account::CHANGE_PASSWORD
+            } else {
+                "/"
+            };
+            Ok(start_session(&state, &token, to))
         }
-        None => Ok(signin_page(
+        Err(SignIn::OneTimeExpired) => Ok(signin_page(
             &viewer,
             false,
-            Some("The email address or password is not right.".into()),
+            Some(FieldError::new(
+                "password",
+                "This one-time password has expired (they last 24 hours). Ask whoever runs this \
+                 site to make a new one with: quire accounts reset-password",
+            )),
+            String::new(),
+            email,
+        )),
+        Err(_) => Ok(signin_page(
+            &viewer,
+            false,
+            Some(FieldError::new(
+                "email",
+                "The email address or password is not right",
+            )),
             String::new(),
             email,
         )),

@@ -21,7 +21,7 @@ use quire_core::ids::{check_body, check_section_text, check_title};
 use quire_core::prose;
 use quire_core::{
     Action, Audience, ConflictReport, Error as CoreError, Identity, Library, Mergeability,
-    NewProposal, Proposal, ProposalFilter, RevisionKind, SectionDiff, SectionId, Status, Verdict,
+    NewProposal, Proposal, ProposalFilter, RevisionKind, SectionId, Status, Verdict,
 };
 use serde::Deserialize;
 
@@ -30,7 +30,7 @@ use crate::page_cache::PageKey;
 use crate::render::markdown;
 use crate::routes::pages::see_other;
 use crate::store::User;
-use crate::templates::{page, Chrome, CommentView};
+use crate::templates::{page, Badges, Chrome, CommentView};
 use crate::{AppError, AppState};
 use views::{
     demote_headings, error_for, sentence, short_time, side_by_side, Choice, ConflictView, Drafts,
@@ -264,7 +264,7 @@ async fn list(
         status,
         section: section.clone(),
     };
-    let (listing, sections) = state
+    let (mut listing, sections) = state
         .with_index(move |lib, ix| {
             let sections = lib.sections("main")?;
             let titles: HashMap<String, String> = sections
@@ -275,6 +275,13 @@ async fn list(
             Ok((listing, sections))
         })
         .await?;
+    let ids: Vec<quire_core::Identity> = listing.rows.iter().map(|r| r.author_id.clone()).collect();
+    let badges = state
+        .with_store(move |s| Ok(Badges::lookup(s, &ids)?))
+        .await?;
+    for r in &mut listing.rows {
+        r.author_badge = badges.of(&r.author_id);
+    }
     let current_section = section.map(|s| s.to_string()).unwrap_or_default();
     let mut section_choices = vec![Choice::new("any", "Any section", &current_section)];
     section_choices[0].selected = current_section.is_empty();
@@ -411,6 +418,8 @@ fn list_page(
             number: s.number,
             title: s.title.clone(),
             author: s.author.name.clone(),
+            author_id: s.author.clone(),
+            author_badge: None,
             sections: s
                 .sections
                 .iter()
@@ -574,7 +583,7 @@ async fn propose(
         })
         .await?;
     if form.action != "submit" {
-        let preview = preview_of(&section.text, &form.text, 3);
+        let preview = state.expensive(&user, || preview_of(&section.text, &form.text, 3))?;
         return Ok(propose_page(
             &viewer,
             &section,
@@ -704,11 +713,9 @@ fn view_href(n: u64, view: &str, rev: Option<u32>) -> String {
 }
 
 /// Word diffs of proposal revisions, by revision commit (whose parent is its base, so
-/// the diff of a commit never changes).
-fn diff_cache() -> &'static quick_cache::sync::Cache<String, Arc<Vec<SectionDiff>>> {
-    static CACHE: std::sync::OnceLock<quick_cache::sync::Cache<String, Arc<Vec<SectionDiff>>>> =
-        std::sync::OnceLock::new();
-    CACHE.get_or_init(|| quick_cache::sync::Cache::new(1024))
+/// the diff of a commit never changes); bounded by bytes.
+fn diff_cache() -> &'static crate::render::DiffCache {
+    crate::render::diff_cache()
 }
 
 fn proposal_page(
@@ -735,6 +742,13 @@ fn proposal_page(
         None => Arc::new(lib.proposal_diff(n, Some(shown))?),
     };
     let titles = titles_on_main(lib)?;
+    let badges = Badges::lookup(
+        state.store(),
+        std::iter::once(&p.author)
+            .chain(p.revisions.iter().map(|r| &r.author))
+            .chain(p.reviews.iter().map(|r| &r.reviewer))
+            .chain(p.comments.iter().map(|c| &c.author)),
+    )?;
     let is_open = p.status == Status::Open;
     // The merge index answers "clean" without a merge; the report is worked out only for
     // a conflict.
@@ -804,6 +818,7 @@ fn proposal_page(
                 RevisionKind::Updated => "updated onto the draft",
             },
             author: r.author.name.clone(),
+            author_badge: badges.of(&r.author),
             at: r.at.clone(),
             at_short: short_time(&r.at),
             note: r.note.clone(),
@@ -816,6 +831,7 @@ fn proposal_page(
         .iter()
         .map(|r| ReviewView {
             reviewer: r.reviewer.name.clone(),
+            reviewer_badge: badges.of(&r.reviewer),
             verdict: r.verdict.as_str(),
             revision: r.revision,
             at: r.at.clone(),
@@ -823,17 +839,27 @@ fn proposal_page(
             comment_html: markdown(&r.comment),
         })
         .collect();
-    let approved = p.is_approved();
-    let approval_note = if approved {
-        format!("Revision {latest} is approved.")
-    } else if p
-        .current_verdicts()
-        .iter()
-        .any(|r| r.verdict == Verdict::ChangesRequested)
-    {
-        format!("Changes were requested on revision {latest}; it cannot be merged until a new revision is approved.")
+    let status = p.approval_status(&lib.review_rules()?);
+    let approved = status.is_approved();
+    let own = if status.not_counted.is_empty() {
+        String::new()
     } else {
-        format!("Revision {latest} has no approval yet; a maintainer must approve it before it can be merged.")
+        format!(
+            " The approval by {} does not count: an author's own approval does not count.",
+            p.author.name
+        )
+    };
+    let approval_note = if approved {
+        format!("Revision {latest} is approved. {}.{own}", status.summary())
+    } else if status.changes_requested {
+        format!("Changes were requested on revision {latest}; it cannot be merged until a new revision is approved. {}.{own}", status.summary())
+    } else if status.counted == 0 {
+        format!("Revision {latest} has no approval yet; a maintainer must approve it before it can be merged. {}.{own}", status.summary())
+    } else {
+        format!(
+            "Revision {latest} needs more approvals before it can be merged. {}.{own}",
+            status.summary()
+        )
     };
     let (closed_note, closed_reason_html) = match (&p.merged, &p.closed) {
         (Some(m), _) => (
@@ -875,6 +901,7 @@ fn proposal_page(
         title: p.title.clone(),
         status: p.status.as_str(),
         author: p.author.name.clone(),
+        author_badge: badges.of(&p.author),
         created: p.created.clone(),
         created_short: short_time(&p.created),
         sections: p
@@ -915,7 +942,7 @@ fn proposal_page(
         comments: p
             .comments
             .iter()
-            .map(|c| CommentView::of(c, &audience))
+            .map(|c| CommentView::badged(c, &audience, &badges))
             .collect(),
         signed_in: user.is_some(),
         can_write,
@@ -1293,6 +1320,8 @@ async fn revise(
     let submit = first(&pairs, "action") != "preview";
     if submit {
         state.check_write_rate(&user)?;
+    } else {
+        state.expensive(&user, || ())?;
     }
     let res = state
         .with_lib(move |lib| {

@@ -160,21 +160,7 @@ async fn serve(state: AppState, slug: String, rel: String) -> Result<Response, A
         .with_lib(move |lib| {
             ensure_export(lib, &slug, &dir)?;
             let file = dir.join(&rel);
-            match std::fs::read(&file) {
-                Ok(b) => Ok(b),
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::NotFound | std::io::ErrorKind::IsADirectory
-                    ) =>
-                {
-                    Err(AppError::NotFound)
-                }
-                Err(e) => Err(AppError::internal(format!(
-                    "reading {}: {e}",
-                    file.display()
-                ))),
-            }
+            std::fs::read(&file).map_err(|e| not_found(&file, &e))
         })
         .await?;
     Ok((
@@ -186,6 +172,17 @@ async fn serve(state: AppState, slug: String, rel: String) -> Result<Response, A
         bytes,
     )
         .into_response())
+}
+
+/// Every error reading a file of an export is a 404: a path that names no file (a file
+/// name used as a folder, `index.html/`, is `ENOTDIR`), a folder, or a name the file
+/// system refuses. Only the unexpected ones (permissions, I/O, odd names) are logged.
+fn not_found(file: &FsPath, e: &std::io::Error) -> AppError {
+    use std::io::ErrorKind as K;
+    if !matches!(e.kind(), K::NotFound | K::IsADirectory | K::NotADirectory) {
+        tracing::warn!(file = %file.display(), error = %e, "reading a file of an export");
+    }
+    AppError::NotFound
 }
 
 /// Where the exports live.

@@ -236,6 +236,33 @@ impl TestApp {
         }
     }
 
+    /// As [`TestApp::new`], with the settings changed by `change` (generous allowances
+    /// first, as in `new`).
+    pub fn with_config(change: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::new(dir.path().join("data"));
+        config.writes_per_minute = 10_000;
+        config.auth_attempts_per_minute = 10_000;
+        change(&mut config);
+        let (state, setup) = AppState::open(config).unwrap();
+        let app = quire_server::app(state.clone());
+        TestApp {
+            dir,
+            state,
+            app,
+            first_maintainer: setup.first_maintainer.unwrap(),
+        }
+    }
+
+    /// Serves the app on a real loopback socket (as `quire serve` does) in a background
+    /// task; returns its address.
+    pub async fn serve(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(quire_server::serve_on(self.state.clone(), listener));
+        addr
+    }
+
     /// Calls the API with exactly these headers and body: for malformed requests.
     pub async fn api_raw(
         &self,

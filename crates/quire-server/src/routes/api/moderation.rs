@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use quire_core::{Audience, Comment, CommentTarget, Library, SectionId};
+use quire_core::{Audience, Comment, CommentTarget, Library, RedactProposal, SectionId};
 use serde::{Deserialize, Serialize};
 
 use super::proposals::visible;
@@ -150,6 +150,15 @@ struct ModerationJson {
     comment: Option<u32>,
     #[serde(default)]
     reason: String,
+    /// Redacting a proposal: its title goes.
+    #[serde(default)]
+    title: bool,
+    /// Redacting a proposal: its rationale goes.
+    #[serde(default)]
+    rationale: bool,
+    /// Redacting a proposal: the words of these revisions go.
+    #[serde(default)]
+    revisions: Vec<u32>,
 }
 
 /// Where a target stands after a moderation request.
@@ -177,9 +186,16 @@ async fn moderate(
     action: Action,
 ) -> Result<Json<ModerationOutcome>, ApiError> {
     let target = Target::parse(req.kind, &req.target, req.comment)?;
-    if action == Action::Redact && matches!(target, Target::Proposal(_)) {
+    let what = RedactProposal {
+        title: req.title,
+        rationale: req.rationale,
+        revisions: req.revisions.clone(),
+    };
+    let names_parts = what != RedactProposal::default();
+    if names_parts && !(action == Action::Redact && matches!(target, Target::Proposal(_))) {
         return Err(AppError::BadRequest(
-            "invalid kind: only comments can be redacted; hide a proposal instead".into(),
+            "invalid request: title, rationale and revisions only say what to redact of a proposal"
+                .into(),
         )
         .into());
     }
@@ -192,13 +208,19 @@ async fn moderate(
             let hide = action == Action::Hide;
             match &target {
                 Target::Proposal(n) => {
-                    let p = lib.set_proposal_hidden(*n, &who, hide, &req.reason)?;
+                    let p = if action == Action::Redact {
+                        lib.redact_proposal(*n, &what, &who, &req.reason)?
+                    } else {
+                        lib.set_proposal_hidden(*n, &who, hide, &req.reason)?
+                    };
                     Ok(ModerationOutcome {
                         kind,
                         target: n.to_string(),
                         comment: None,
                         hidden: p.hidden.is_some(),
-                        redacted: false,
+                        redacted: p.title_redacted.is_some()
+                            || p.rationale_redacted.is_some()
+                            || p.revisions.iter().any(|r| r.redacted.is_some()),
                     })
                 }
                 Target::Comment(on, id) => {

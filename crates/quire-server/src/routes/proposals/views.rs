@@ -75,6 +75,9 @@ pub struct ProposalRow {
     pub number: u64,
     pub title: String,
     pub author: String,
+    /// The author's git identity, for [`crate::templates::Badges`].
+    pub author_id: quire_core::Identity,
+    pub author_badge: Option<&'static str>,
     pub sections: Vec<SectionRef>,
     pub status: &'static str,
     /// "can merge" or "needs update", for open proposals.
@@ -143,6 +146,7 @@ pub struct RevisionView {
     pub number: u32,
     pub kind: &'static str,
     pub author: String,
+    pub author_badge: Option<&'static str>,
     pub at: String,
     pub at_short: String,
     pub note: String,
@@ -153,6 +157,7 @@ pub struct RevisionView {
 /// A review as shown.
 pub struct ReviewView {
     pub reviewer: String,
+    pub reviewer_badge: Option<&'static str>,
     pub verdict: &'static str,
     pub revision: u32,
     pub at: String,
@@ -184,6 +189,7 @@ pub struct ProposalPage {
     pub title: String,
     pub status: &'static str,
     pub author: String,
+    pub author_badge: Option<&'static str>,
     pub created: String,
     pub created_short: String,
     pub sections: Vec<SectionRef>,
