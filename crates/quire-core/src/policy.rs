@@ -244,6 +244,8 @@ mod tests {
             comments: vec![],
             merged: None,
             closed: None,
+            title_redacted: None,
+            rationale_redacted: None,
             hidden: hidden.then(|| Moderation {
                 by: who("m"),
                 at: String::new(),

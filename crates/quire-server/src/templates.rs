@@ -172,16 +172,6 @@ impl CommentView {
     }
 }
 
-impl CommentView {
-    /// Shows a comment ([`CommentView::of`]) with its author's badge.
-    pub fn badged(c: &quire_core::Comment, badges: &Badges) -> CommentView {
-        CommentView {
-            role_badge: badges.of(&c.author),
-            ..CommentView::of(c)
-        }
-    }
-}
-
 /// A section page.
 #[derive(Template)]
 #[template(path = "section.html")]

@@ -771,3 +771,31 @@ async fn a_store_from_before_accounts_had_rules_is_migrated() {
         .unwrap();
     assert_eq!(version, quire_server::store::SCHEMA_VERSION);
 }
+
+#[tokio::test]
+async fn first_maintainer_chooses_a_password_through_the_api_without_a_browser() {
+    let t = TestApp::new();
+    let (email, one_time) = t.first_maintainer.clone();
+    let ask = |body: serde_json::Value| t.api(Method::POST, "/api/v1/tokens", Some(body), None);
+    // The one-time password alone gets no token.
+    ask(json!({"email": email, "password": one_time}))
+        .await
+        .assert_status(StatusCode::FORBIDDEN)
+        .assert_contains("new_password");
+    // A weak new password is refused and changes nothing.
+    ask(json!({"email": email, "password": one_time, "new_password": "short"}))
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    let r =
+        ask(json!({"email": email, "password": one_time, "new_password": "a headless passphrase"}))
+            .await;
+    r.assert_status(StatusCode::CREATED);
+    let token = r.json()["token"].as_str().unwrap().to_string();
+    t.api(Method::GET, "/api/v1/tokens", None, Some(&token))
+        .await
+        .assert_status(StatusCode::OK);
+    // The one-time password is spent.
+    ask(json!({"email": email, "password": one_time}))
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+}

@@ -366,13 +366,16 @@ async fn the_csrf_cookie_comes_with_the_pages_that_have_forms() {
     assert!(signin.body.contains(&format!("value=\"{token}\"")));
     // (Not the first maintainer: signing in with a one-time password leads only to
     // choosing a new one.)
-    let (email, password) = ("ann@example.org".to_string(), "a long enough password");
+    let (email, password) = (
+        "ann@example.org".to_string(),
+        "a long enough password".to_string(),
+    );
     t.state
         .store()
         .create_user(
             "Ann Example",
             &email,
-            password,
+            &password,
             quire_server::Role::Contributor,
         )
         .unwrap();

@@ -415,7 +415,13 @@ async fn drive(
     // Accounts: the first maintainer, and a contributor per other client, signed up
     // through the form.
     let mut http = Client::new(addr.clone());
-    let maintainer_token = load::token(&mut http, &email, &password).await?;
+    let maintainer_token = load::token(
+        &mut http,
+        &email,
+        &password,
+        Some("the stress maintainer's own passphrase"),
+    )
+    .await?;
     let mut accounts = Vec::new();
     for i in 0..opts.clients {
         if i % 4 == 0 {

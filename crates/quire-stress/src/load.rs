@@ -751,14 +751,20 @@ pub async fn web_client(sh: Arc<Shared>, me: usize, account: Account, seed: u64)
     }
 }
 
-/// Gets an API token for an existing account.
-pub async fn token(http: &mut Client, email: &str, password: &str) -> anyhow::Result<String> {
+/// Gets an API token for an existing account, first setting `new_password` if given
+/// (the first maintainer's printed password works only to choose a new one).
+pub async fn token(
+    http: &mut Client,
+    email: &str,
+    password: &str,
+    new_password: Option<&str>,
+) -> anyhow::Result<String> {
+    let mut body = json!({ "email": email, "password": password, "label": "stress" });
+    if let Some(n) = new_password {
+        body["new_password"] = json!(n);
+    }
     let r = http
-        .post_json(
-            "/api/v1/tokens",
-            None,
-            &json!({ "email": email, "password": password, "label": "stress" }),
-        )
+        .post_json("/api/v1/tokens", None, &body)
         .await
         .map_err(|e| anyhow::anyhow!("POST /api/v1/tokens: {e:?}"))?;
     anyhow::ensure!(
@@ -806,7 +812,7 @@ pub async fn sign_up(http: &mut Client, i: usize) -> anyhow::Result<String> {
         r.status,
         r.message()
     );
-    token(http, &email, &password).await
+    token(http, &email, &password, None).await
 }
 
 /// A CLI writer: `quire propose` and `quire comment` in a loop, straight on the library.

@@ -28,14 +28,20 @@ pub struct WriteFigures {
     pub p99_ms: f64,
 }
 
-/// Gets an API token for the account.
+/// Gets an API token for the account, first choosing a new password (the first
+/// maintainer's printed password works only for that).
 pub async fn token(addr: SocketAddr, email: &str, password: &str) -> anyhow::Result<String> {
     let mut http = Client::new(addr);
     let r = http
         .post_json(
             "/api/v1/tokens",
             None,
-            &json!({ "email": email, "password": password, "label": "quire-bench load" }),
+            &json!({
+                "email": email,
+                "password": password,
+                "label": "quire-bench load",
+                "new_password": "the bench maintainer's own passphrase",
+            }),
         )
         .await?;
     anyhow::ensure!(

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::auth::{CsrfForm, Viewer};
 use crate::render::markdown;
 use crate::routes::pages::see_other;
-use crate::templates::{page, Chrome};
+use crate::templates::{page, Badges, Chrome};
 use crate::{AppError, AppState};
 
 /// Routes of this module.
@@ -34,6 +34,10 @@ pub(crate) struct ChangeView {
     pub hidden: bool,
     /// The proposer, credited.
     pub author: String,
+    /// The proposer's git identity, for [`Badges`].
+    pub author_id: quire_core::Identity,
+    /// The badge beside the proposer's name (filled by [`badge_changes`]).
+    pub author_badge: Option<&'static str>,
     /// The sections it changed: (link, title).
     pub sections: Vec<(String, String)>,
 }
@@ -69,10 +73,24 @@ pub(crate) fn change_views(
             title: c.title,
             hidden: shown.hidden,
             author: c.author.name.clone(),
+            author_id: c.author.clone(),
+            author_badge: None,
             sections,
         });
     }
     Ok(out)
+}
+
+/// Fills the badges beside the proposers' names (one store query).
+pub(crate) fn badge_changes(
+    store: &crate::store::Store,
+    changes: &mut [ChangeView],
+) -> Result<(), AppError> {
+    let badges = Badges::lookup(store, changes.iter().map(|c| &c.author_id))?;
+    for c in changes {
+        c.author_badge = badges.of(&c.author_id);
+    }
+    Ok(())
 }
 
 /// The distinct proposers of a changelog, by name.
@@ -93,6 +111,7 @@ struct EditionRow {
     title: String,
     date: String,
     publisher: String,
+    publisher_badge: Option<&'static str>,
     merged: usize,
 }
 
@@ -105,6 +124,10 @@ struct EditionsPage {
 
 async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
     let editions = state.with_lib(|lib| Ok(lib.editions()?)).await?;
+    let ids: Vec<quire_core::Identity> = editions.iter().map(|e| e.publisher.clone()).collect();
+    let badges = state
+        .with_store(move |s| Ok(Badges::lookup(s, &ids)?))
+        .await?;
     let editions = editions
         .into_iter()
         .rev()
@@ -112,6 +135,7 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response,
             slug: e.slug.to_string(),
             title: e.title,
             date: e.date,
+            publisher_badge: badges.of(&e.publisher),
             publisher: e.publisher.name,
             merged: e.changes.len(),
         })
@@ -130,6 +154,7 @@ struct ChangelogPage {
     title: String,
     date: String,
     publisher: String,
+    publisher_badge: Option<&'static str>,
     previous: Option<String>,
     notes_html: String,
     changes: Vec<ChangeView>,
@@ -141,13 +166,16 @@ async fn changelog(
     viewer: Viewer,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
+    let st = state.clone();
     let audience = viewer.audience();
-    let (e, changes): (Edition, Vec<ChangeView>) = state
+    let (e, changes, publisher_badge): (Edition, Vec<ChangeView>, _) = state
         .with_lib(move |lib| {
             let e = lib.edition(&slug)?;
             let prefix = format!("/editions/{}/sections/", e.slug);
-            let changes = change_views(lib, &e.changes, &e.commit.0, &prefix, &audience)?;
-            Ok((e, changes))
+            let mut changes = change_views(lib, &e.changes, &e.commit.0, &prefix, &audience)?;
+            badge_changes(st.store(), &mut changes)?;
+            let publisher_badge = Badges::lookup(st.store(), [&e.publisher])?.of(&e.publisher);
+            Ok((e, changes, publisher_badge))
         })
         .await?;
     Ok(page(&ChangelogPage {
@@ -156,6 +184,7 @@ async fn changelog(
         title: e.title,
         date: e.date,
         publisher: e.publisher.name,
+        publisher_badge,
         previous: e.previous.map(|p| p.to_string()),
         notes_html: markdown(&e.notes),
         contributors: contributors(&e.changes),

@@ -34,6 +34,10 @@ struct TokenRequest {
     /// Days until it stops working; never, if absent.
     #[serde(default)]
     expires_in_days: Option<u32>,
+    /// A new password to set first (needed when `password` is a one-time password), for
+    /// servers set up without a browser.
+    #[serde(default)]
+    new_password: Option<String>,
 }
 
 /// A new API token, shown once.
@@ -74,16 +78,21 @@ async fn create(
                     "this account is blocked; it cannot get API tokens".into(),
                 ));
             }
-            if user.must_change_password {
+            if let Some(new) = &req.new_password {
+                s.change_password(user.id, &req.password, new, None)?;
+            } else if user.must_change_password {
                 return Err(AppError::Forbidden(
-                    "this account signed in with a one-time password: choose a new password on the website first".into(),
+                    "this account signed in with a one-time password: choose a new password first (on the website, or with new_password here)".into(),
                 ));
             }
             let (listed, token) = s.create_api_token_at(user.id, &name, expires, now)?;
             Ok(TokenCreated {
                 token,
                 listed,
-                user,
+                user: crate::store::User {
+                    must_change_password: false,
+                    ..user
+                },
             })
         })
         .await?;
