@@ -758,9 +758,12 @@ async fn accept_until_shutdown(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let svc = app
-            .clone()
-            .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
+        // As `into_make_service_with_connect_info` does: the peer as a request extension
+        // (a wrapper around the router, not `Router::layer`, which rebuilds every route).
+        let svc = tower::Layer::layer(
+            &axum::Extension(axum::extract::ConnectInfo(peer)),
+            app.clone(),
+        );
         let svc = hyper_util::service::TowerToHyperService::new(svc);
         let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
         tokio::spawn(async move {
