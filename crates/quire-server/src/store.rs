@@ -969,7 +969,10 @@ impl Store {
         let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
         for row in rows {
             let (id, role) = row?;
-            out.insert(quire_core::Identity::web_account(id, "").email, Role::parse(&role));
+            out.insert(
+                quire_core::Identity::web_account(id, "").email,
+                Role::parse(&role),
+            );
         }
         Ok(out)
     }
