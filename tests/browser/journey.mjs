@@ -239,9 +239,42 @@ try {
   await page.waitForURL(/\/proposals\/\d+/);
   await expectText(`${visitor.name} Maintainer: approved`);
   await check('proposal-approved-by-second-maintainer');
-  // TODO(lead): once "the author's own approval does not count" is in, assert it here:
-  // the visitor opens their own proposal (proposalUrl, made before they were appointed),
-  // approves it, and the page says the approval does not count.
+  // A maintainer's approval of their own proposal does not count: they propose a change,
+  // approve it, and the page says so and offers no merge.
+  await page.goto(`${base}sections/usability`);
+  await page.getByRole('link', { name: /Propose a change/ }).click();
+  await page.getByLabel('Title').fill('Say who signs off a service');
+  await page.getByLabel('Why this change helps').fill('Officers ask who signs off.');
+  const ownEditor = page.getByLabel('Proposed text');
+  const ownText = await ownEditor.inputValue();
+  const ownEdited = ownText.replace('## What your standards should cover',
+    'The service owner signs the service off.\n\n## What your standards should cover');
+  if (ownEdited === ownText) throw new Error('could not find the place to edit for the own proposal');
+  await ownEditor.fill(ownEdited);
+  await page.getByRole('button', { name: 'Submit proposal' }).click();
+  await page.waitForURL(/\/proposals\/\d+/);
+  const ownReview = page.locator('form[action$="/review"]');
+  const ownApprove = ownReview.locator('input[value="approve"]');
+  if (await ownApprove.count()) {
+    await ownApprove.check();
+    await ownReview.locator('button[type="submit"]').click();
+  } else {
+    await ownReview.locator('button[value="approve"]').click();
+  }
+  await page.waitForURL(/\/proposals\/\d+/);
+  await expectText(`The approval by ${visitor.name} does not count`);
+  await check('own-approval-does-not-count');
+  const ownUrl = page.url();
+  const merge = page.locator('form[action$="/merge"] button[type="submit"]');
+  if (await merge.count()) {
+    await merge.click();
+    await page.waitForLoadState();
+  }
+  const ownNumber = ownUrl.match(/\/proposals\/(\d+)/)[1];
+  const own = await (await fetch(`${base}api/v1/proposals/${ownNumber}`)).json();
+  if (own.proposal?.status !== 'open') {
+    throw new Error(`a proposal approved only by its author is ${own.proposal?.status}`);
+  }
 } catch (e) {
   await page.screenshot({ path: join(outDir, 'failure.png'), fullPage: true }).catch(() => {});
   console.error(`FAILED at step ${step + 1} on ${page.url()}: ${e.message}`);
