@@ -1,10 +1,13 @@
 //! Who is asking: sessions (cookies) for pages, bearer tokens for the API, and CSRF
 //! protection for every form.
 //!
-//! CSRF uses a double-submit token: a random `quire_csrf` cookie (HttpOnly, SameSite=Strict)
-//! set by the first page that may hold a form (every page rendered for a [`Viewer`]),
-//! copied into every form as a hidden `csrf` field, and compared in constant time by
-//! [`CsrfForm`] before a handler sees the form. Pages served to anonymous visitors through
+//! CSRF uses a token bound to the browser and its session: a random `quire_csrf` cookie
+//! (HttpOnly, SameSite=Strict) is set by the first page that may hold a form (every page
+//! rendered for a [`Viewer`]), and every form carries, as a hidden `csrf` field,
+//! [`form_token`]: an HMAC, under a key kept in the account store, of that cookie and the
+//! session cookie. [`CsrfForm`] recomputes it and compares in constant time before a
+//! handler sees the form. A cookie and field planted by someone else do not match without
+//! the key, and signing in (a new session) changes the token. Pages served to anonymous visitors through
 //! the page cache ([`Visitor::Anonymous`]) hold no form, so they set no cookie and are the
 //! same for everyone. The API takes no cookies, only `Authorization: Bearer` tokens, so it
 //! needs no CSRF token.
@@ -49,6 +52,42 @@ impl CsrfToken {
             None => self.0.made.get_or_init(random_token),
         }
     }
+}
+
+/// The token a form must carry: HMAC-SHA256 (RFC 2104) under `key` of the browser's CSRF
+/// cookie and its session cookie (none before signing in), as hex.
+pub fn form_token(key: &[u8], csrf_cookie: &str, session: Option<&str>) -> String {
+    let mut msg = Vec::with_capacity(64);
+    msg.extend_from_slice(b"quire-form\0");
+    msg.extend_from_slice(csrf_cookie.as_bytes());
+    msg.push(0);
+    msg.extend_from_slice(session.unwrap_or("").as_bytes());
+    hmac_sha256(key, &msg)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// HMAC-SHA256 (RFC 2104).
+fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    const BLOCK: usize = 64;
+    let mut k = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        k[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| k.map(|b| b ^ byte);
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(msg)
+        .finalize();
+    Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize()
+        .into()
 }
 
 /// Reads a cookie from the request headers.
@@ -164,12 +203,13 @@ impl FromRequestParts<AppState> for Viewer {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Viewer, AppError> {
-        let csrf = parts
+        let session = cookie(&parts.headers, SESSION_COOKIE);
+        let browser = parts
             .extensions
             .get::<CsrfToken>()
             .map(|t| t.get().to_string())
             .unwrap_or_else(random_token);
-        let session = cookie(&parts.headers, SESSION_COOKIE);
+        let csrf = state.form_token(&browser, session.as_deref());
         let user = match session.clone() {
             Some(token) => {
                 state
@@ -291,14 +331,18 @@ struct CsrfOnly {
     csrf: String,
 }
 
-/// A URL-encoded form whose `csrf` field matched the visitor's CSRF cookie.
+/// A URL-encoded form whose `csrf` field is the [`form_token`] of the visitor's CSRF and
+/// session cookies.
 pub struct CsrfForm<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<CsrfForm<T>, AppError> {
-        let cookie_token = cookie(req.headers(), CSRF_COOKIE);
+        let expected = cookie(req.headers(), CSRF_COOKIE).map(|browser| {
+            let session = cookie(req.headers(), SESSION_COOKIE);
+            state.form_token(&browser, session.as_deref())
+        });
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 AppError::BadRequest("the form is too large".into())
@@ -307,7 +351,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
             }
         })?;
         let sent: CsrfOnly = serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Csrf)?;
-        match cookie_token {
+        match expected {
             Some(c) if constant_time_eq(c.as_bytes(), sent.csrf.as_bytes()) => {}
             _ => return Err(AppError::Csrf),
         }
@@ -376,4 +420,36 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_matches_rfc_4231() {
+        // RFC 4231, test cases 2 and 6 (a key longer than the block).
+        let hex = |b: [u8; 32]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        assert_eq!(
+            hex(hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert_eq!(
+            hex(hmac_sha256(
+                &[0xaa; 131],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            )),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+    }
+
+    #[test]
+    fn form_token_depends_on_cookie_session_and_key() {
+        let t = form_token(b"k", "browser", Some("session"));
+        assert_ne!(t, form_token(b"k", "browser", None));
+        assert_ne!(t, form_token(b"k", "browser", Some("other")));
+        assert_ne!(t, form_token(b"k", "other", Some("session")));
+        assert_ne!(t, form_token(b"j", "browser", Some("session")));
+        assert_eq!(t, form_token(b"k", "browser", Some("session")));
+    }
 }

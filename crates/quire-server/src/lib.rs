@@ -64,6 +64,10 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` header is believed for the sign-in
     /// allowance (see [`net::client_ip`]). Empty: the header is ignored.
     pub trusted_proxies: Vec<net::IpRange>,
+    /// The key of form tokens ([`auth::form_token`]). Unset (the default): a random key
+    /// made once and kept in the account store. Servers that must accept each other's
+    /// forms set the same key.
+    pub form_key: Option<String>,
     /// A connection must send a request's whole header within this time of opening, or
     /// of its previous response; otherwise it is closed. So this is also how long an idle
     /// connection is kept open.
@@ -87,6 +91,7 @@ impl Config {
             secure_cookies: false,
             public_url: None,
             trusted_proxies: Vec::new(),
+            form_key: None,
             header_timeout: HEADER_TIMEOUT,
             body_timeout: BODY_TIMEOUT,
         }
@@ -124,6 +129,8 @@ struct Inner {
     /// libgit2 caches) that read the library at once.
     library_permits: tokio::sync::Semaphore,
     store: Store,
+    /// The key of the form tokens ([`auth::form_token`]), kept in the account store.
+    csrf_key: String,
     allowances: Allowances,
     /// The account store's `PRAGMA data_version` when last looked at: it changes when
     /// another process writes to the store.
@@ -312,6 +319,10 @@ impl AppState {
             setup.first_maintainer = Some((user.email, password));
         }
         let per_min = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least 1"));
+        let csrf_key = match &config.form_key {
+            Some(k) => k.clone(),
+            None => store.secret("csrf")?,
+        };
         let pages = page_cache::PageCache::new(&library);
         let state = AppState {
             inner: Arc::new(Inner {
@@ -325,6 +336,7 @@ impl AppState {
                 libraries: std::sync::Mutex::new(Vec::new()),
                 library_permits: tokio::sync::Semaphore::new(LIBRARY_WORKERS),
                 store_version: std::sync::atomic::AtomicI64::new(store.data_version()?),
+                csrf_key,
                 store,
             }),
         };
@@ -339,6 +351,12 @@ impl AppState {
     /// The account store.
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// The token a form must carry for a browser with this CSRF cookie and (if signed in)
+    /// this session cookie: see [`auth::form_token`].
+    pub fn form_token(&self, csrf_cookie: &str, session: Option<&str>) -> String {
+        auth::form_token(self.inner.csrf_key.as_bytes(), csrf_cookie, session)
     }
 
     /// The library's path.

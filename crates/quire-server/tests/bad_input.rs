@@ -16,7 +16,7 @@ use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use quire_server::Role;
 use serde_json::{json, Value};
-use support::{Resp, Session, TestApp, CSRF};
+use support::{form_token_for, Resp, Session, TestApp, CSRF};
 
 /// Ids that try to climb out of a folder or smuggle git revision syntax into a ref name.
 const TRICKS: &[&str] = &[
@@ -55,7 +55,8 @@ fn cookies(s: Option<&Session>) -> String {
 
 /// A form POST with the CSRF token.
 fn form(path: &str, fields: &[(&str, &str)], s: Option<&Session>) -> Request<Body> {
-    let mut all = vec![("csrf", CSRF)];
+    let token = form_token_for(s.map(|s| s.token.as_str()));
+    let mut all = vec![("csrf", token.as_str())];
     all.extend_from_slice(fields);
     raw_form(
         path,
@@ -285,6 +286,7 @@ async fn hostile_forms_are_refused_and_change_nothing() {
     let n = fx.n;
     let text = usability_plus(t, "Another line.");
     let (email, password) = t.first_maintainer.clone();
+    let atok = form_token_for(Some(&fx.author.token));
     let mut cases = vec![
         // Login CSRF and CSRF without its cookie.
         case(
@@ -361,7 +363,7 @@ async fn hostile_forms_are_refused_and_change_nothing() {
             "a comment that is not UTF-8 (percent-encoded)",
             raw_form(
                 "/sections/usability/comments",
-                format!("csrf={CSRF}&body=caf%E9+%FF%FE"),
+                format!("csrf={atok}&body=caf%E9+%FF%FE"),
                 &cookies(a),
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -371,7 +373,7 @@ async fn hostile_forms_are_refused_and_change_nothing() {
             "a comment that is not UTF-8 (raw bytes)",
             raw_form(
                 "/sections/usability/comments",
-                [format!("csrf={CSRF}&body=caf").as_bytes(), &[0xe9, 0xff]].concat(),
+                [format!("csrf={atok}&body=caf").as_bytes(), &[0xe9, 0xff]].concat(),
                 &cookies(a),
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -381,7 +383,7 @@ async fn hostile_forms_are_refused_and_change_nothing() {
             "a proposal title that is not UTF-8",
             raw_form(
                 "/sections/usability/propose",
-                format!("csrf={CSRF}&action=submit&title=%C0%AF&text={}", enc(&text)),
+                format!("csrf={atok}&action=submit&title=%C0%AF&text={}", enc(&text)),
                 &cookies(a),
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -391,7 +393,7 @@ async fn hostile_forms_are_refused_and_change_nothing() {
             "a field name that is not UTF-8",
             raw_form(
                 &format!("/proposals/{n}/revise"),
-                format!("csrf={CSRF}&action=submit&text_%FF={}", enc(&text)),
+                format!("csrf={atok}&action=submit&text_%FF={}", enc(&text)),
                 &cookies(a),
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -1213,7 +1215,7 @@ async fn a_session_cookie_set_before_signing_in_never_becomes_the_signed_in_sess
         raw_form(
             "/signin",
             serde_urlencoded::to_string([
-                ("csrf", CSRF),
+                ("csrf", form_token_for(Some(planted)).as_str()),
                 ("email", "victim@example.org"),
                 ("password", "victim's long password"),
             ])
@@ -1265,7 +1267,7 @@ async fn a_session_cookie_set_before_signing_in_never_becomes_the_signed_in_sess
         .send(raw_form(
             "/signup",
             serde_urlencoded::to_string([
-                ("csrf", CSRF),
+                ("csrf", form_token_for(Some(planted)).as_str()),
                 ("name", "New Person"),
                 ("email", "new@example.org"),
                 ("password", "a long enough password"),
@@ -2253,4 +2255,102 @@ async fn slow_body_is_cut_off() {
     let head = String::from_utf8_lossy(&out);
     // Either an error answer (JSON, as everywhere under /api/) or a closed connection.
     assert!(head.is_empty() || head.starts_with("HTTP/1.1 4"), "{head}");
+}
+
+/// The trust issue: the CSRF token was a double-submit cookie, so a cookie and form field
+/// planted together (by a sibling site, say) were accepted. The token is now bound to the
+/// session by a key the attacker does not have.
+#[tokio::test]
+async fn planted_csrf_pair_refused() {
+    let fx = fixture();
+    let t = &fx.t;
+    let before = t.refs();
+    for (cookie, field) in [(CSRF, CSRF), ("planted0123456789", "planted0123456789")] {
+        let r = t
+            .send(raw_form(
+                "/sections/usability/comments",
+                format!("csrf={field}&body=planted"),
+                &format!("quire_csrf={cookie}; quire_session={}", fx.author.token),
+            ))
+            .await;
+        r.assert_status(StatusCode::FORBIDDEN);
+    }
+    // The token for another session, or for no session, does not do either.
+    for token in [form_token_for(Some(&fx.other.token)), form_token_for(None)] {
+        let r = t
+            .send(raw_form(
+                "/sections/usability/comments",
+                format!("csrf={token}&body=planted"),
+                &cookies(Some(&fx.author)),
+            ))
+            .await;
+        r.assert_status(StatusCode::FORBIDDEN);
+    }
+    assert_eq!(t.refs(), before);
+    // The page's own token works.
+    let r = t
+        .send(form(
+            "/sections/usability/comments",
+            &[("body", "mine")],
+            Some(&fx.author),
+        ))
+        .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+}
+
+/// The trust issue: the CSRF token was not rotated at sign-in. A form token shown before
+/// signing in no longer works after it, and the pages after it carry a new one.
+#[tokio::test]
+async fn csrf_rotated_at_sign_in() {
+    let t = TestApp::new();
+    t.state
+        .store()
+        .create_user(
+            "Rota Person",
+            "rota@example.org",
+            "rota's long password here",
+            Role::Contributor,
+        )
+        .unwrap();
+    let before = form_token_for(None);
+    let page = t.get("/signin", None).await;
+    page.assert_contains(&format!("value=\"{before}\""));
+    let r = t
+        .send(raw_form(
+            "/signin",
+            serde_urlencoded::to_string([
+                ("csrf", before.as_str()),
+                ("email", "rota@example.org"),
+                ("password", "rota's long password here"),
+            ])
+            .unwrap(),
+            &cookies(None),
+        ))
+        .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    let session = session_set(&r).expect("signing in sets a session cookie");
+    let after = form_token_for(Some(&session));
+    assert_ne!(before, after);
+    let cookie = format!("quire_csrf={CSRF}; quire_session={session}");
+    let page = t
+        .send(
+            Request::builder()
+                .uri("/sections/usability")
+                .header(axum::http::header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    page.assert_contains(&format!("value=\"{after}\""));
+    assert!(!page.body.contains(&before));
+    let refs = t.refs();
+    let r = t
+        .send(raw_form(
+            "/sections/usability/comments",
+            format!("csrf={before}&body=old+token"),
+            &cookie,
+        ))
+        .await;
+    r.assert_status(StatusCode::FORBIDDEN);
+    assert_eq!(t.refs(), refs);
 }

@@ -8,7 +8,7 @@ mod support;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use quire_server::Role;
-use support::{Session, TestApp, CSRF};
+use support::{Session, TestApp};
 
 /// A title that tries to inject markup everywhere it is shown.
 const NASTY_TITLE: &str = "Fix <script>alert(1)</script> & <img src=x onerror=alert(2)>";
@@ -171,7 +171,10 @@ async fn only_maintainers_see_the_publish_form_with_what_goes_in() {
     let r = t.get("/publish", Some(&m)).await;
     r.assert_status(StatusCode::OK)
         .assert_contains("action=\"/publish\"")
-        .assert_contains(&format!("name=\"csrf\" value=\"{CSRF}\""))
+        .assert_contains(&format!(
+            "name=\"csrf\" value=\"{}\"",
+            t.form_token(Some(&m))
+        ))
         .assert_contains("name=\"slug\"")
         .assert_contains("aria-describedby=\"slug-hint\"")
         .assert_contains("hyphens or dots")

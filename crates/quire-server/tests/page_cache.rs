@@ -328,11 +328,17 @@ async fn signed_in_viewers_get_their_own_pages_with_forms() {
         .await
         .assert_contains("Signed in as <strong>Connie Contributor</strong>")
         .assert_contains("action=\"/sections/usability/comments\"")
-        .assert_contains(&format!("name=\"csrf\" value=\"{CSRF}\""));
+        .assert_contains(&format!(
+            "name=\"csrf\" value=\"{}\"",
+            t.form_token(Some(&s))
+        ));
     t.get(&proposal, Some(&s))
         .await
         .assert_contains(&format!("action=\"/proposals/{n}/comments\""))
-        .assert_contains(&format!("name=\"csrf\" value=\"{CSRF}\""));
+        .assert_contains(&format!(
+            "name=\"csrf\" value=\"{}\"",
+            t.form_token(Some(&s))
+        ));
     assert_eq!(t.state.page_cache_stats().hits, hits);
     // And the anonymous page stays anonymous.
     let anon = cached(&t, "/sections/usability").await;
@@ -363,7 +369,9 @@ async fn the_csrf_cookie_comes_with_the_pages_that_have_forms() {
         .next()
         .unwrap()
         .to_string();
-    assert!(signin.body.contains(&format!("value=\"{token}\"")));
+    // The form carries the token of that cookie (and no session yet).
+    let form_token = t.state.form_token(&token, None);
+    assert!(signin.body.contains(&format!("value=\"{form_token}\"")));
     // (Not the first maintainer: signing in with a one-time password leads only to
     // choosing a new one.)
     let (email, password) = (
@@ -380,7 +388,7 @@ async fn the_csrf_cookie_comes_with_the_pages_that_have_forms() {
         )
         .unwrap();
     let form = serde_urlencoded::to_string([
-        ("csrf", token.as_str()),
+        ("csrf", form_token.as_str()),
         ("email", &email),
         ("password", &password),
     ])
@@ -419,9 +427,11 @@ async fn the_csrf_cookie_comes_with_the_pages_that_have_forms() {
                 .unwrap(),
         )
         .await;
-    page.assert_contains(&format!("name=\"csrf\" value=\"{token}\""));
+    let signed_in_token = t.state.form_token(&token, Some(&session));
+    page.assert_contains(&format!("name=\"csrf\" value=\"{signed_in_token}\""));
     let form =
-        serde_urlencoded::to_string([("csrf", token.as_str()), ("body", "Signed in.")]).unwrap();
+        serde_urlencoded::to_string([("csrf", signed_in_token.as_str()), ("body", "Signed in.")])
+            .unwrap();
     t.send(
         Request::builder()
             .method("POST")
@@ -456,7 +466,10 @@ async fn the_csrf_cookie_comes_with_the_pages_that_have_forms() {
         .split(';')
         .next()
         .unwrap();
-    page.assert_contains(&format!("name=\"csrf\" value=\"{fresh}\""));
+    page.assert_contains(&format!(
+        "name=\"csrf\" value=\"{}\"",
+        t.state.form_token(fresh, Some(&session))
+    ));
 }
 
 #[tokio::test]

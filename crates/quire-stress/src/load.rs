@@ -779,8 +779,17 @@ pub async fn token(
         .ok_or_else(|| anyhow::anyhow!("POST /api/v1/tokens gave no token"))
 }
 
-/// Signs up a contributor through the sign-up form (with the CSRF double-submit cookie)
-/// and gets an API token for it.
+/// The value of the hidden `csrf` field of the first form on a page.
+fn form_token(body: &[u8]) -> Option<String> {
+    let html = String::from_utf8_lossy(body);
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let len = html[start..].find('"')?;
+    Some(html[start..start + len].to_string())
+}
+
+/// Signs up a contributor through the sign-up form (with the CSRF cookie the page sets
+/// and the token its form carries) and gets an API token for it.
 pub async fn sign_up(http: &mut Client, i: usize) -> anyhow::Result<String> {
     let page = http
         .get("/signup")
@@ -788,10 +797,12 @@ pub async fn sign_up(http: &mut Client, i: usize) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("GET /signup: {e:?}"))?;
     let csrf = cookie_value(&page.set_cookies, "quire_csrf")
         .ok_or_else(|| anyhow::anyhow!("GET /signup set no quire_csrf cookie"))?;
+    let field = form_token(&page.body)
+        .ok_or_else(|| anyhow::anyhow!("GET /signup: no csrf field in the form"))?;
     let email = format!("client{i}@example.org");
     let password = format!("stress-password-{i}");
     let form = serde_urlencoded::to_string([
-        ("csrf", csrf.as_str()),
+        ("csrf", field.as_str()),
         ("name", &format!("Client {i}")),
         ("email", &email),
         ("password", &password),

@@ -65,13 +65,22 @@ impl Resp {
     }
 }
 
-/// The CSRF token every test browser uses (set as cookie and sent in forms).
+/// The CSRF cookie every test browser has.
 pub const CSRF: &str = "testcsrftoken0123456789";
+/// The key of form tokens in every test app (`Config::form_key`).
+pub const FORM_KEY: &str = "test-form-key";
+
+/// The form token a page shows a browser with the [`CSRF`] cookie and this session
+/// cookie (none: not signed in).
+pub fn form_token_for(session: Option<&str>) -> String {
+    quire_server::auth::form_token(FORM_KEY.as_bytes(), CSRF, session)
+}
 
 impl TestApp {
     pub fn new() -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::new(dir.path().join("data"));
+        config.form_key = Some(FORM_KEY.into());
         config.writes_per_minute = 10_000;
         config.auth_attempts_per_minute = 10_000;
         let (state, setup) = AppState::open(config).unwrap();
@@ -148,6 +157,20 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// The form token a page shows this browser (the CSRF cookie [`CSRF`], and the
+    /// session's cookie if signed in).
+    pub fn form_token(&self, session: Option<&Session>) -> String {
+        match session {
+            Some(s) => self.state.form_token(&s.csrf, Some(&s.token)),
+            None => self.state.form_token(CSRF, None),
+        }
+    }
+
+    /// [`TestApp::form_token`] for a session cookie alone.
+    pub fn form_token_of(&self, session: Option<&str>) -> String {
+        self.state.form_token(CSRF, session)
+    }
+
     /// POST a form with the right CSRF token added.
     pub async fn post_form(
         &self,
@@ -155,7 +178,8 @@ impl TestApp {
         fields: &[(&str, &str)],
         session: Option<&Session>,
     ) -> Resp {
-        let mut all: Vec<(&str, &str)> = vec![("csrf", CSRF)];
+        let token = self.form_token(session);
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &token)];
         all.extend_from_slice(fields);
         self.post_form_raw(path, &all, session).await
     }
@@ -224,6 +248,7 @@ impl TestApp {
     pub fn with_limits(writes_per_minute: u32, auth_attempts_per_minute: u32) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::new(dir.path().join("data"));
+        config.form_key = Some(FORM_KEY.into());
         config.writes_per_minute = writes_per_minute;
         config.auth_attempts_per_minute = auth_attempts_per_minute;
         let (state, setup) = AppState::open(config).unwrap();
@@ -241,6 +266,7 @@ impl TestApp {
     pub fn with_config(change: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::new(dir.path().join("data"));
+        config.form_key = Some(FORM_KEY.into());
         config.writes_per_minute = 10_000;
         config.auth_attempts_per_minute = 10_000;
         change(&mut config);
