@@ -1344,3 +1344,45 @@ fn askama_escape(s: &str) -> String {
         .replace('"', "&#34;")
         .replace('\'', "&#39;")
 }
+
+/// The trust issue: maintainers saw a hidden comment's text in the API but not on the web
+/// (two copies of the rule). Both ask the policy now: maintainers read it, marked hidden,
+/// on the page and in the API; nobody else does, the comment's own author included.
+#[tokio::test]
+async fn maintainers_see_hidden_comment_text_on_the_web_as_in_the_api() {
+    let t = TestApp::new();
+    let m = t.maintainer();
+    let c = t.contributor();
+    let id = comment_on(&t, "usability", "Quillwort hidden remark", &c).await;
+    t.post_form(
+        "/moderation/hide",
+        &[
+            ("kind", "section_comment"),
+            ("target", "usability"),
+            ("comment", &id),
+            ("reason", "off topic"),
+        ],
+        Some(&m),
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    t.get("/sections/usability", Some(&m))
+        .await
+        .assert_contains("Quillwort hidden remark")
+        .assert_contains("only maintainers see this text");
+    let token = t.state.store().create_api_token(m.user.id, "t").unwrap();
+    let api = t
+        .api(
+            axum::http::Method::GET,
+            "/api/v1/sections/usability/comments",
+            None,
+            Some(&token),
+        )
+        .await;
+    assert!(api.body.contains("Quillwort"), "{}", api.body);
+    for viewer in [None, Some(&c)] {
+        let page = t.get("/sections/usability", viewer).await;
+        page.assert_contains("This comment was hidden by a maintainer.");
+        assert!(!page.body.contains("Quillwort"));
+    }
+}
