@@ -57,7 +57,7 @@ pub struct Config {
     /// Set the `Secure` flag on cookies (on for anything but plain-HTTP local use).
     pub secure_cookies: bool,
     /// The site's public address (`https://quire.example.org`, checked by
-    /// [`net::public_url`]), used for every absolute link (the Atom feeds). Never taken
+    /// [`net::public_url`]), used for every absolute link (the Atom feeds, reset links). Never taken
     /// from the request's `Host` header. Unset: `http://` and the address the server is
     /// bound to (`localhost` for an unspecified address such as `0.0.0.0`).
     pub public_url: Option<String>,

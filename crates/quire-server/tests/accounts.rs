@@ -799,3 +799,32 @@ async fn first_maintainer_chooses_a_password_through_the_api_without_a_browser()
         .await
         .assert_status(StatusCode::UNAUTHORIZED);
 }
+
+/// A reset link is an absolute link: like the feeds' links, it comes from the configured
+/// public address (`--public-url`), never from the request's `Host` header, which anyone
+/// can set.
+#[tokio::test]
+async fn reset_link_ignores_host_header() {
+    let t = TestApp::with_config(|c| c.public_url = Some("https://quire.example.org".into()));
+    let m = t.maintainer();
+    let c = t.contributor();
+    let body = serde_urlencoded::to_string([("csrf", t.form_token(Some(&m)))]).unwrap();
+    let r = t
+        .send(
+            axum::http::Request::builder()
+                .method("POST")
+                .uri(format!("/accounts/{}/reset-link", c.user.id))
+                .header("host", "evil.example")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header(
+                    "cookie",
+                    format!("quire_csrf={}; quire_session={}", m.csrf, m.token),
+                )
+                .body(axum::body::Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    r.assert_status(StatusCode::OK)
+        .assert_contains("https://quire.example.org/reset/");
+    assert!(!r.body.contains("evil.example"), "{}", r.body);
+}

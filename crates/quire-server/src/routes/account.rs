@@ -8,8 +8,8 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header::{HOST, SET_COOKIE};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::header::SET_COOKIE;
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -460,7 +460,6 @@ async fn set_role(
 async fn reset_link(
     State(state): State<AppState>,
     viewer: Viewer,
-    headers: HeaderMap,
     Path(id): Path<i64>,
     CsrfForm(_form): CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<Response, AppError> {
@@ -472,20 +471,8 @@ async fn reset_link(
             Ok((user, token))
         })
         .await?;
-    let host = headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        })
-        .unwrap_or("localhost");
-    let scheme = if state.config().secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    let link = format!("{scheme}://{host}/reset/{token}");
+    // Absolute links come from the configured public address, never the `Host` header.
+    let link = format!("{}/reset/{token}", state.public_url());
     render_accounts(&state, &viewer, None, None, Some((user.name, link))).await
 }
 
