@@ -1,10 +1,6 @@
 //! `quire accounts` on the data directory of a real `quire serve`: listing, appointing and
 //! removing maintainers (never the last), and new one-time passwords.
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-
 use quire_server::store::{SignIn, Store};
 use quire_server::Role;
 
@@ -13,33 +9,11 @@ use crate::support::Env;
 /// Starts `quire serve` on `data` until it is serving, stops it, and returns the first
 /// maintainer's one-time password it printed.
 fn first_start(env: &Env, data: &std::path::Path) -> String {
-    let mut server = env
-        .quire(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-        .no_repo()
-        .no_author()
-        .args([data])
-        .command()
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("quire serve starts");
-    let stdout = server.stdout.take().expect("stdout");
-    let start = Instant::now();
-    let mut password = None;
-    let mut printed = String::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("server output");
-        printed.push_str(&line);
-        printed.push('\n');
-        if let Some(p) = line.strip_prefix("One-time password: ") {
-            password = Some(p.to_string());
-        }
-        if line.starts_with("Quire is serving at ") {
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(60), "no start");
-    }
+    let (mut server, printed) = env.serve(data);
+    let password = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("One-time password: "))
+        .map(str::to_string);
     assert!(
         printed.contains("quire accounts reset-password maintainer@localhost.invalid"),
         "{printed}"

@@ -1,7 +1,5 @@
 //! `quire serve` as a process: what it leaves behind when it stops.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::support::Env;
@@ -11,28 +9,7 @@ fn a_server_stopped_with_sigterm_saves_the_proposal_index_for_the_next_start() {
     let env = Env::new();
     let data = env.path("data");
     let library = data.join("library.git");
-    let mut server = env
-        .quire(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-        .no_repo()
-        .no_author()
-        .args([&data])
-        .command()
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("quire serve starts");
-    let stdout = server.stdout.take().expect("stdout");
-    let start = Instant::now();
-    for line in BufReader::new(stdout).lines() {
-        if line
-            .expect("server output")
-            .starts_with("Quire is serving at ")
-        {
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(60), "no start");
-    }
+    let (mut server, _) = env.serve(&data);
 
     // A proposal made by another process while the server runs.
     let text = env

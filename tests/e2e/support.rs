@@ -10,8 +10,10 @@
 
 use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
+use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
@@ -35,6 +37,35 @@ impl Default for Env {
 }
 
 impl Env {
+    /// Starts `quire serve` on a loopback port with `data` as its data directory and waits
+    /// until it says it is serving; returns the running server and what it printed.
+    pub fn serve(&self, data: &Path) -> (Child, String) {
+        let mut server = self
+            .quire(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .no_repo()
+            .no_author()
+            .args([data])
+            .command()
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("quire serve starts");
+        let stdout = server.stdout.take().expect("stdout");
+        let start = Instant::now();
+        let mut printed = String::new();
+        for line in BufReader::new(stdout).lines() {
+            let line = line.expect("server output");
+            printed.push_str(&line);
+            printed.push('\n');
+            if line.starts_with("Quire is serving at ") {
+                break;
+            }
+            assert!(start.elapsed() < Duration::from_secs(60), "no start");
+        }
+        (server, printed)
+    }
+
     /// A fresh, empty world (no library yet).
     pub fn new() -> Env {
         let dir = tempfile::Builder::new()

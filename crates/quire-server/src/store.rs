@@ -138,6 +138,20 @@ impl User {
     }
 }
 
+/// The result of a write that sets an account's email: the unique index on `email` is the
+/// only constraint such a write can break, so a violation means the address is taken.
+fn email_unless_taken(res: rusqlite::Result<usize>, taken: &str) -> Result<(), StoreError> {
+    match res {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Err(field("email", taken))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The outcome of a sign-in attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignIn {
@@ -479,18 +493,7 @@ impl Store {
                 one_time_expires
             ],
         );
-        match res {
-            Ok(_) => {}
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                return Err(field(
-                    "email",
-                    "An account with that email address already exists",
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        }
+        email_unless_taken(res, "An account with that email address already exists")?;
         Ok(User {
             id: conn.last_insert_rowid(),
             name: name.to_string(),
@@ -704,18 +707,7 @@ impl Store {
                 "UPDATE users SET name = ?1, name_skeleton = ?2, name_skeleton_cased = ?3, email = ?4 WHERE id = ?5",
                 params![name, skeleton.0, skeleton.1, email, user_id],
             );
-            match res {
-                Ok(_) => {}
-                Err(rusqlite::Error::SqliteFailure(e, _))
-                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-                {
-                    return Err(field(
-                        "email",
-                        "Another account already uses that email address",
-                    ));
-                }
-                Err(e) => return Err(e.into()),
-            }
+            email_unless_taken(res, "Another account already uses that email address")?;
         }
         self.user(user_id)?
             .ok_or_else(|| StoreError::Invalid(format!("there is no account {user_id}")))

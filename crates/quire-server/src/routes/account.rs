@@ -8,15 +8,14 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header::SET_COOKIE;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use crate::auth::{set_cookie, CsrfForm, Viewer, SESSION_COOKIE};
-use crate::routes::pages::see_other;
+use crate::auth::{CsrfForm, Viewer};
+use crate::routes::pages::{see_other, session_cookie};
 use crate::store::{self, Account, ApiToken, Role, StoreError, User};
 use crate::templates::{page, Chrome, FieldError};
 use crate::{AppError, AppState};
@@ -347,18 +346,7 @@ async fn sign_out_everywhere(
     state
         .with_store(move |s| Ok(s.sign_out_everywhere(id, tokens)?))
         .await?;
-    let mut res = see_other("/signin");
-    res.headers_mut().append(
-        SET_COOKIE,
-        set_cookie(
-            SESSION_COOKIE,
-            "",
-            Some(0),
-            "Lax",
-            state.config().secure_cookies,
-        ),
-    );
-    Ok(res)
+    Ok(session_cookie(&state, see_other("/signin"), None))
 }
 
 /// One account as the maintainers' list shows it.

@@ -600,9 +600,11 @@ async fn redact_proposal_page(
     viewer: Viewer,
     Path(n): Path<String>,
 ) -> Result<Response, AppError> {
-    viewer.require_maintainer()?;
+    let audience = viewer.require_maintainer()?.audience();
     let n = proposal_number(&n)?;
-    let p = state.with_lib(move |lib| Ok(lib.proposal(n)?)).await?;
+    let p = state
+        .with_lib(move |lib| Ok(audience.proposal(lib.proposal(n)?)?))
+        .await?;
     Ok(page(&RedactProposalPage::of(Chrome::of(&viewer), &p)))
 }
 

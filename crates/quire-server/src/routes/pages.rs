@@ -309,13 +309,18 @@ struct SignInForm {
 /// Starts a fresh session for `user_id` (a new token every time: no session fixation) and
 /// redirects home.
 pub fn start_session(state: &AppState, token: &str, to: &str) -> Response {
-    let mut res = see_other(to);
+    session_cookie(state, see_other(to), Some(token))
+}
+
+/// `res` with the session cookie set to `token` (for [`SESSION_SECONDS`]), or cleared when
+/// `None`: the one place that knows the session cookie's attributes.
+pub fn session_cookie(state: &AppState, mut res: Response, token: Option<&str>) -> Response {
     res.headers_mut().append(
         SET_COOKIE,
         set_cookie(
             SESSION_COOKIE,
-            token,
-            Some(SESSION_SECONDS),
+            token.unwrap_or(""),
+            Some(if token.is_some() { SESSION_SECONDS } else { 0 }),
             "Lax",
             state.config().secure_cookies,
         ),
@@ -416,16 +421,5 @@ async fn signout(
             .with_store(move |s| Ok(s.delete_session(&token)?))
             .await?;
     }
-    let mut res = see_other("/");
-    res.headers_mut().append(
-        SET_COOKIE,
-        set_cookie(
-            SESSION_COOKIE,
-            "",
-            Some(0),
-            "Lax",
-            state.config().secure_cookies,
-        ),
-    );
-    Ok(res)
+    Ok(session_cookie(&state, see_other("/"), None))
 }

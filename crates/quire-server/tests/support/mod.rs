@@ -78,19 +78,7 @@ pub fn form_token_for(session: Option<&str>) -> String {
 
 impl TestApp {
     pub fn new() -> TestApp {
-        let dir = tempfile::tempdir().unwrap();
-        let mut config = Config::new(dir.path().join("data"));
-        config.form_key = Some(FORM_KEY.into());
-        config.writes_per_minute = 10_000;
-        config.auth_attempts_per_minute = 10_000;
-        let (state, setup) = AppState::open(config).unwrap();
-        let app = quire_server::app(state.clone());
-        TestApp {
-            dir,
-            state,
-            app,
-            first_maintainer: setup.first_maintainer.unwrap(),
-        }
+        TestApp::with_config(|_| {})
     }
 
     /// Creates an account and a session for it.
@@ -246,19 +234,10 @@ impl TestApp {
     /// As [`TestApp::new`], with other allowances for writes and sign-in attempts per
     /// minute (to test the limits).
     pub fn with_limits(writes_per_minute: u32, auth_attempts_per_minute: u32) -> TestApp {
-        let dir = tempfile::tempdir().unwrap();
-        let mut config = Config::new(dir.path().join("data"));
-        config.form_key = Some(FORM_KEY.into());
-        config.writes_per_minute = writes_per_minute;
-        config.auth_attempts_per_minute = auth_attempts_per_minute;
-        let (state, setup) = AppState::open(config).unwrap();
-        let app = quire_server::app(state.clone());
-        TestApp {
-            dir,
-            state,
-            app,
-            first_maintainer: setup.first_maintainer.unwrap(),
-        }
+        TestApp::with_config(|c| {
+            c.writes_per_minute = writes_per_minute;
+            c.auth_attempts_per_minute = auth_attempts_per_minute;
+        })
     }
 
     /// As [`TestApp::new`], with the settings changed by `change` (generous allowances
