@@ -485,6 +485,20 @@ async fn redact(
     moderate(state, viewer, form, Action::Redact).await
 }
 
+/// Marks every open report about `item` dealt with.
+async fn resolve_reports(state: &AppState, item: Item) -> Result<(), AppError> {
+    state
+        .with_store(move |s| {
+            for r in s.open_reports()? {
+                if item.matches(&r) {
+                    s.resolve_report(r.id)?;
+                }
+            }
+            Ok(())
+        })
+        .await
+}
+
 /// Hides, shows again or redacts an item through the library (so the decision is in git),
 /// then marks the reports about it dealt with (except when showing again).
 async fn moderate(
@@ -527,16 +541,7 @@ async fn moderate(
         })
         .await?;
     if action != Action::Unhide {
-        state
-            .with_store(move |s| {
-                for r in s.open_reports()? {
-                    if item.matches(&r) {
-                        s.resolve_report(r.id)?;
-                    }
-                }
-                Ok(())
-            })
-            .await?;
+        resolve_reports(&state, item).await?;
     }
     Ok(see_other("/moderation"))
 }
@@ -643,17 +648,7 @@ async fn redact_proposal(
             Ok(())
         })
         .await?;
-    let item = Item::Proposal(n);
-    state
-        .with_store(move |s| {
-            for r in s.open_reports()? {
-                if item.matches(&r) {
-                    s.resolve_report(r.id)?;
-                }
-            }
-            Ok(())
-        })
-        .await?;
+    resolve_reports(&state, Item::Proposal(n)).await?;
     Ok(see_other(&format!("/proposals/{n}")))
 }
 
