@@ -623,7 +623,8 @@ fn bad_input_is_refused_with_its_exit_code_and_changes_no_ref() {
                 "--from-revision",
                 "7",
             ],
-            5,
+            // A refusal, not "busy": the same command will not succeed if tried again.
+            4,
             &["proposal 3 is at revision 1 now", "started from revision 7"],
         ),
         // Numbers that are not proposal or revision numbers.

@@ -98,7 +98,8 @@ fn a_revision_saved_while_the_editor_was_open_is_not_undone() {
         .env("QUIRE_BIN", crate::support::QUIRE)
         .env("QUIRE_TEST_REPO", env.repo())
         .env("OTHER", &other)
-        .code(5)
+        // A refusal (exit 4), not "busy" (5): trying again unchanged would not help.
+        .code(4)
         .stderr_has("proposal 1 is at revision 2 now");
     assert_ne!(env.refs(), refs_before_editing, "revision 2 was saved");
     // Only the maintainer's revision was added.

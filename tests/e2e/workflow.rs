@@ -173,6 +173,7 @@ fn proposals_are_reviewed_merged_and_published_as_two_editions() {
         .quire(["merge", "4"])
         .code(4)
         .stderr_has("conflicts with main in section 'usability'")
+        .stderr_has("quire update 4 --section usability")
         .stderr();
     // Both sides of the clash are shown, in that order.
     let main_at = refused.find(DANA_LINE).expect("main's text is shown");

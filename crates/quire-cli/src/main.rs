@@ -22,7 +22,8 @@ pub mod exit {
     /// The named thing does not exist (section, proposal, edition, revision).
     pub const NOT_FOUND: u8 = 3;
     /// Refused because of the library's state (conflict, not open, not approved, name
-    /// taken, no change).
+    /// taken, no change, an edit started from a revision that is no longer the latest), or
+    /// not allowed.
     pub const REFUSED: u8 = 4;
     /// Another writer kept the library busy; nothing changed, try again.
     pub const BUSY: u8 = 5;
@@ -30,7 +31,8 @@ pub mod exit {
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 success, 1 failure (storage or I/O), 2 invalid input, 3 not found,
-4 refused by the library's state (conflict, not open, not approved, name taken, no change),
+4 refused by the library's state (conflict, not open, not approved, name taken, no change,
+  an edit started from a revision that is no longer the latest),
 5 busy (another writer won the race; nothing changed, try again).
 
 The library is a git repository: `git clone --mirror` copies everything, and
@@ -156,32 +158,40 @@ fn main() -> ExitCode {
                 return ExitCode::from(exit::OK);
             }
             eprintln!("quire: error: {e:#}");
+            if let Some(hint) = hint(&e) {
+                eprintln!("{hint}");
+            }
             ExitCode::from(exit_code(&e))
         }
     }
 }
 
+/// What to run next, for the errors where the CLI knows (the core's messages name no
+/// commands, since the server shows the same errors).
+fn hint(e: &anyhow::Error) -> Option<String> {
+    e.chain().find_map(|cause| match cause.downcast_ref::<quire_core::Error>() {
+        Some(quire_core::Error::Conflict(report)) => {
+            let first = report.sections.first().map_or("SECTION", |s| s.section.as_str());
+            Some(format!(
+                "hint: write the resolved text of each conflicting section and run\n  quire update {} --section {first} --file {first}.md",
+                report.number
+            ))
+        }
+        _ => None,
+    })
+}
+
 /// Maps an error to an exit code by the core error it carries, if any.
 fn exit_code(e: &anyhow::Error) -> u8 {
-    use quire_core::Error as E;
+    use quire_core::ErrorKind;
     for cause in e.chain() {
-        if let Some(core) = cause.downcast_ref::<E>() {
-            return match core {
-                E::Invalid { .. } => exit::INVALID,
-                E::UnknownSection(_)
-                | E::UnknownProposal(_)
-                | E::UnknownRevision { .. }
-                | E::UnknownRev(_)
-                | E::NoLibrary { .. } => exit::NOT_FOUND,
-                E::NotOpen { .. }
-                | E::NotApproved { .. }
-                | E::Conflict(_)
-                | E::NoChange(_)
-                | E::EditionExists(_)
-                | E::NotAllowed(_)
-                | E::AlreadyExists(_) => exit::REFUSED,
-                E::Contention(_) | E::Outdated(_) => exit::BUSY,
-                _ => exit::FAILURE,
+        if let Some(core) = cause.downcast_ref::<quire_core::Error>() {
+            return match core.kind() {
+                ErrorKind::Invalid => exit::INVALID,
+                ErrorKind::NotFound => exit::NOT_FOUND,
+                ErrorKind::Refused | ErrorKind::NotAllowed => exit::REFUSED,
+                ErrorKind::Busy => exit::BUSY,
+                ErrorKind::Failure => exit::FAILURE,
             };
         }
         if cause.downcast_ref::<cmd::UsageError>().is_some() {

@@ -60,9 +60,15 @@ pub enum Error {
     /// Another writer kept winning the race for a ref; nothing was written.
     #[error("the library was busy ({0}); nothing was changed, try again")]
     Contention(String),
-    /// The repository is damaged or git failed in a way the caller cannot fix by changing input.
-    #[error("storage error: {0}")]
-    Storage(String),
+    /// The repository is damaged or git failed in a way the caller cannot fix by changing
+    /// input. `source` is git's own error when git reported it (its class and code are for
+    /// logs, not for people).
+    #[error("storage error: {message}")]
+    Storage {
+        message: String,
+        #[source]
+        source: Option<git2::Error>,
+    },
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {
@@ -74,7 +80,56 @@ pub enum Error {
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// What an [`Error`] means for whoever asked: the one classification that the CLI's exit
+/// codes and the server's HTTP statuses are both derived from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The input was malformed; the same request will fail again until it is changed.
+    Invalid,
+    /// The thing asked about does not exist (or there is no library at the path).
+    NotFound,
+    /// The library's state refuses the request (not open, not approved, a conflict, no
+    /// change, a name taken, an edit made from a state that is no longer current).
+    Refused,
+    /// The asker may not do this (see [`crate::policy`]).
+    NotAllowed,
+    /// Another writer won a race; nothing changed and the same request may succeed now.
+    Busy,
+    /// Storage or I/O failed: not the asker's doing.
+    Failure,
+}
+
 impl Error {
+    /// What this error means for the asker. Every variant is classified here and only here.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Invalid { .. } => ErrorKind::Invalid,
+            Error::NoLibrary { .. }
+            | Error::UnknownSection(_)
+            | Error::UnknownProposal(_)
+            | Error::UnknownRevision { .. }
+            | Error::UnknownRev(_) => ErrorKind::NotFound,
+            Error::AlreadyExists(_)
+            | Error::NotOpen { .. }
+            | Error::NotApproved { .. }
+            | Error::Conflict(_)
+            | Error::NoChange(_)
+            | Error::EditionExists(_)
+            | Error::Outdated(_) => ErrorKind::Refused,
+            Error::NotAllowed(_) => ErrorKind::NotAllowed,
+            Error::Contention(_) => ErrorKind::Busy,
+            Error::Storage { .. } | Error::Io { .. } => ErrorKind::Failure,
+        }
+    }
+
+    /// A storage error with no underlying git error.
+    pub(crate) fn storage(message: impl Into<String>) -> Error {
+        Error::Storage {
+            message: message.into(),
+            source: None,
+        }
+    }
+
     pub(crate) fn invalid(what: impl Into<String>, reason: impl Into<String>) -> Error {
         Error::Invalid {
             what: what.into(),
@@ -84,19 +139,16 @@ impl Error {
 
     /// True when the error means "that thing does not exist".
     pub fn is_not_found(&self) -> bool {
-        matches!(
-            self,
-            Error::UnknownSection(_)
-                | Error::UnknownProposal(_)
-                | Error::UnknownRevision { .. }
-                | Error::UnknownRev(_)
-        )
+        self.kind() == ErrorKind::NotFound
     }
 }
 
 impl From<git2::Error> for Error {
     fn from(e: git2::Error) -> Error {
-        Error::Storage(e.message().to_string())
+        Error::Storage {
+            message: e.message().to_string(),
+            source: Some(e),
+        }
     }
 }
 
@@ -133,14 +185,13 @@ impl fmt::Display for ConflictReport {
         let names: Vec<&str> = self.sections.iter().map(|s| s.section.as_str()).collect();
         write!(
             f,
-            "proposal #{} conflicts with main in section {}; update it onto main (quire update {}) and resolve the text",
+            "proposal #{} conflicts with main in section {}; update it onto main and resolve the text",
             self.number,
             names
                 .iter()
                 .map(|n| format!("'{n}'"))
                 .collect::<Vec<_>>()
-                .join(", "),
-            self.number
+                .join(", ")
         )?;
         for s in &self.sections {
             for h in &s.hunks {
@@ -166,5 +217,35 @@ fn one_line(s: &str) -> String {
         "(nothing)".to_string()
     } else {
         flat
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_errors_keep_gits_error_as_their_source() {
+        let git = git2::Error::new(
+            git2::ErrorCode::Locked,
+            git2::ErrorClass::Reference,
+            "failed to lock file",
+        );
+        let e = Error::from(git);
+        assert_eq!(e.to_string(), "storage error: failed to lock file");
+        assert_eq!(e.kind(), ErrorKind::Failure);
+        let source = std::error::Error::source(&e).expect("git's error is kept");
+        let source = source.downcast_ref::<git2::Error>().expect("a git2 error");
+        assert_eq!(source.code(), git2::ErrorCode::Locked);
+        assert_eq!(source.class(), git2::ErrorClass::Reference);
+        assert!(std::error::Error::source(&Error::storage("main has disappeared")).is_none());
+    }
+
+    #[test]
+    fn an_edit_from_an_old_revision_is_a_refusal_not_busy() {
+        // The CLI's exit code and the server's status both follow this.
+        assert_eq!(Error::Outdated("x".into()).kind(), ErrorKind::Refused);
+        assert_eq!(Error::Contention("x".into()).kind(), ErrorKind::Busy);
+        assert_eq!(Error::NoChange("x".into()).kind(), ErrorKind::Refused);
     }
 }

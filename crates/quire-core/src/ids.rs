@@ -43,7 +43,7 @@ impl SectionId {
 
     /// The path of the section's file inside a library tree.
     pub fn path(&self) -> String {
-        format!("sections/{}.md", self.0)
+        crate::layout::section_path(&self.0)
     }
 }
 
@@ -108,7 +108,7 @@ impl EditionSlug {
 
     /// The full ref name of the edition's tag.
     pub fn refname(&self) -> String {
-        format!("refs/tags/edition/{}", self.0)
+        crate::layout::edition_ref(self)
     }
 }
 

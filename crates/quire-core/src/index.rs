@@ -17,7 +17,6 @@
 //! Neither type locks anything: a server keeps them behind a lock of its own.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -26,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::ids::{Identity, SectionId};
+use crate::journal;
 use crate::library::{Library, ProposalFilter};
 use crate::model::{CommitId, Proposal, ReviewRules, Status};
 
@@ -116,28 +116,6 @@ struct Entry {
     summary: Arc<ProposalSummary>,
 }
 
-/// Where a reader of the change journal stands.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct JournalCursor {
-    /// Identity of the journal file (inode), 0 if unknown.
-    pub(crate) file: u64,
-    /// Bytes read so far (always at a line end).
-    pub(crate) offset: u64,
-}
-
-type Cursor = JournalCursor;
-
-/// The journal's position now (for a reader starting from here).
-pub(crate) fn journal_position(dir: &Path) -> JournalCursor {
-    journal_end(dir)
-}
-
-/// Reads the journal lines after `cursor` and advances it; `None` if lines may have been
-/// lost (then the caller must look at everything).
-pub(crate) fn read_journal_at(dir: &Path, cursor: &mut JournalCursor) -> Option<String> {
-    read_journal(dir, cursor)
-}
-
 /// What one [`ProposalIndex::refresh`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Refresh {
@@ -157,7 +135,7 @@ pub struct ProposalIndex {
     by_section: HashMap<SectionId, BTreeMap<u64, Arc<ProposalSummary>>>,
     /// Open proposals not hidden, per section they change.
     open_shown: HashMap<SectionId, usize>,
-    cursor: Cursor,
+    cursor: journal::Cursor,
     /// The review rules `approved` was computed with.
     rules: ReviewRules,
 }
@@ -168,7 +146,7 @@ impl ProposalIndex {
         // Take the journal's position first: whatever changes while the refs are read is
         // then also in the journal's tail, and applying it again is harmless.
         let mut index = ProposalIndex {
-            cursor: journal_end(lib.git_dir()),
+            cursor: journal::end(lib.git_dir()),
             rules: lib.review_rules()?,
             ..ProposalIndex::default()
         };
@@ -216,7 +194,7 @@ impl ProposalIndex {
                     .into_iter()
                     .map(|h| {
                         h.join().unwrap_or_else(|_| {
-                            Err(crate::Error::Storage("an index reader panicked".into()))
+                            Err(crate::Error::storage("an index reader panicked"))
                         })
                     })
                     .collect()
@@ -283,7 +261,7 @@ impl ProposalIndex {
             }
         }
         let dir = lib.git_dir();
-        let Some(lines) = read_journal(dir, &mut self.cursor) else {
+        let Some(lines) = journal::read(dir, &mut self.cursor) else {
             let mut changed = self.rescan(lib)?;
             if !rejudged.is_empty() {
                 changed = rejudged;
@@ -299,17 +277,10 @@ impl ProposalIndex {
             ..Refresh::default()
         };
         let mut touched = BTreeSet::new();
-        for line in lines.lines() {
-            let Some((name, _)) = line.split_once(' ') else {
-                continue;
-            };
+        for name in journal::ref_names(&lines) {
             if name == crate::MAIN_REF {
                 out.main_moved = true;
-            } else if let Some(n) = name
-                .strip_prefix("refs/proposals/")
-                .and_then(|r| r.strip_suffix("/meta"))
-                .and_then(|n| n.parse::<u64>().ok())
-            {
+            } else if let Some(n) = crate::layout::parse_proposal_log_ref(name) {
                 touched.insert(n);
             }
         }
@@ -333,7 +304,7 @@ impl ProposalIndex {
     pub fn list_refs(lib: &Library) -> Result<ListedRefs> {
         // The journal's position first: whatever changes after it is replayed by the next
         // refresh, so nothing that changes while the refs are listed is missed.
-        let cursor = journal_end(lib.git_dir());
+        let cursor = journal::end(lib.git_dir());
         Ok(ListedRefs {
             cursor,
             targets: lib.meta_targets()?,
@@ -506,7 +477,7 @@ impl ProposalIndex {
 /// Every proposal's meta ref target, listed by [`ProposalIndex::list_refs`].
 #[derive(Debug, Clone)]
 pub struct ListedRefs {
-    cursor: Cursor,
+    cursor: journal::Cursor,
     targets: Vec<(u64, Oid)>,
 }
 
@@ -514,7 +485,7 @@ pub struct ListedRefs {
 /// cache: each line holds the event commit it was read from, a line is used only while
 /// that commit is still its proposal's meta ref target, and deleting the file loses
 /// nothing. See FORMAT.md.
-pub const SAVED_INDEX: &str = "quire-index";
+pub use crate::layout::SAVED_INDEX;
 
 /// The first line of [`SAVED_INDEX`]; a file with another first line is ignored (written
 /// by another version).
@@ -609,76 +580,6 @@ fn read_summaries(
         .iter()
         .map(|&(n, meta)| Ok((n, meta, ProposalSummary::of(&lib.proposal_at(meta)?))))
         .collect()
-}
-
-/// The journal's identity and length now, for a reader starting from here.
-fn journal_end(dir: &Path) -> Cursor {
-    match std::fs::metadata(dir.join(crate::library::JOURNAL)) {
-        Ok(m) => Cursor {
-            file: file_id(&m),
-            offset: m.len(),
-        },
-        Err(_) => Cursor::default(),
-    }
-}
-
-#[cfg(unix)]
-fn file_id(m: &std::fs::Metadata) -> u64 {
-    use std::os::unix::fs::MetadataExt as _;
-    m.ino()
-}
-
-#[cfg(not(unix))]
-fn file_id(_: &std::fs::Metadata) -> u64 {
-    0
-}
-
-/// Reads the journal lines written since `cursor` and advances it (to the last complete
-/// line). `None` if lines may have been lost: the journal shrank, or was rotated and the
-/// rotated file is not the one the cursor was reading.
-fn read_journal(dir: &Path, cursor: &mut Cursor) -> Option<String> {
-    let path = dir.join(crate::library::JOURNAL);
-    let Ok(meta) = std::fs::metadata(&path) else {
-        // No journal: nothing was written since it was rotated away, or ever.
-        return if cursor.offset == 0 {
-            Some(String::new())
-        } else {
-            None
-        };
-    };
-    let id = file_id(&meta);
-    let mut text = String::new();
-    if cursor.offset > 0 && id != cursor.file {
-        // Rotated: finish the old file if it is the one we were reading.
-        let old = dir.join(format!("{}.old", crate::library::JOURNAL));
-        let old_meta = std::fs::metadata(&old).ok()?;
-        if file_id(&old_meta) != cursor.file || old_meta.len() < cursor.offset {
-            return None;
-        }
-        text.push_str(&read_from(&old, cursor.offset, old_meta.len())?);
-        *cursor = Cursor {
-            file: id,
-            offset: 0,
-        };
-    }
-    cursor.file = id;
-    if meta.len() < cursor.offset {
-        return None;
-    }
-    let tail = read_from(&path, cursor.offset, meta.len())?;
-    // Keep a partial last line (a writer mid-append) for the next read.
-    let complete = tail.rfind('\n').map_or(0, |i| i + 1);
-    cursor.offset += complete as u64;
-    text.push_str(&tail[..complete]);
-    Some(text)
-}
-
-fn read_from(path: &Path, from: u64, to: u64) -> Option<String> {
-    let mut f = std::fs::File::open(path).ok()?;
-    f.seek(SeekFrom::Start(from)).ok()?;
-    let mut buf = Vec::with_capacity(usize::try_from(to.saturating_sub(from)).ok()?);
-    f.take(to.saturating_sub(from)).read_to_end(&mut buf).ok()?;
-    String::from_utf8(buf).ok()
 }
 
 /// Whether an open proposal's latest revision merges cleanly into `main`.

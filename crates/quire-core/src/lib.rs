@@ -28,13 +28,16 @@
 mod error;
 pub mod ids;
 pub mod index;
+mod journal;
+pub mod layout;
 mod library;
 pub mod manifest;
 pub mod model;
 pub mod policy;
 pub mod proposal_file;
+pub mod stamp;
 
-pub use error::{ConflictHunk, ConflictReport, Error, Result, SectionConflict};
+pub use error::{ConflictHunk, ConflictReport, Error, ErrorKind, Result, SectionConflict};
 pub use ids::{EditionSlug, Identity, SectionId};
 pub use library::{
     git_config_identity, Library, NewProposal, ProposalFilter, RedactProposal, RepairReport,

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::ids::{check_title, SectionId};
 
 /// The file name of the manifest at the top of a library tree.
-pub const MANIFEST_PATH: &str = "resource.toml";
+pub use crate::layout::MANIFEST_PATH;
 
 /// Most sections a manifest may list.
 pub const MAX_SECTIONS: usize = 1000;

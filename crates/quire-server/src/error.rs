@@ -2,6 +2,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use quire_core::ErrorKind;
 
 /// What went wrong while handling a request.
 #[derive(Debug, thiserror::Error)]
@@ -50,25 +51,24 @@ impl AppError {
         AppError::Internal(detail.into())
     }
 
+    /// For an error a form can show next to what was typed (the asker can change the input
+    /// or try again): its status and message. `None` for the rest, which become error pages.
+    pub fn for_form(&self) -> Option<(StatusCode, String)> {
+        let shown = match self {
+            AppError::Core(e) => matches!(
+                e.kind(),
+                ErrorKind::Invalid | ErrorKind::Refused | ErrorKind::Busy
+            ),
+            AppError::BadRequest(_) | AppError::Stale(_) => true,
+            _ => false,
+        };
+        shown.then(|| self.status_and_message())
+    }
+
     /// The HTTP status and the message to show.
     pub fn status_and_message(&self) -> (StatusCode, String) {
-        use quire_core::Error as E;
         let status = match self {
-            AppError::Core(e) => match e {
-                E::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-                E::UnknownSection(_)
-                | E::UnknownProposal(_)
-                | E::UnknownRevision { .. }
-                | E::UnknownRev(_) => StatusCode::NOT_FOUND,
-                E::NotOpen { .. }
-                | E::NotApproved { .. }
-                | E::Conflict(_)
-                | E::NoChange(_)
-                | E::EditionExists(_) => StatusCode::CONFLICT,
-                E::Contention(_) | E::Outdated(_) => StatusCode::CONFLICT,
-                E::NotAllowed(_) => StatusCode::FORBIDDEN,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            },
+            AppError::Core(e) => status_of(e.kind()),
             AppError::Store(
                 crate::store::StoreError::Invalid(_) | crate::store::StoreError::Field { .. },
             ) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -92,6 +92,18 @@ impl AppError {
             self.to_string()
         };
         (status, message)
+    }
+}
+
+/// The HTTP status for each kind of core error (the CLI's exit codes come from the same
+/// [`ErrorKind`]).
+pub fn status_of(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Refused | ErrorKind::Busy => StatusCode::CONFLICT,
+        ErrorKind::NotAllowed => StatusCode::FORBIDDEN,
+        ErrorKind::Failure => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

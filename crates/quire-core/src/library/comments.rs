@@ -5,13 +5,8 @@ use super::eventlog::{Apply, NewEvent};
 use super::{git, Library};
 use crate::error::{Error, Result};
 use crate::ids::{check_body, Identity, SectionId};
+use crate::layout::{self, COMMENTS_FILE};
 use crate::model::{Comment, Event, SectionComments};
-
-pub(crate) const COMMENTS_FILE: &str = "comments.json";
-
-pub(crate) fn comments_ref(section: &SectionId) -> String {
-    format!("refs/comments/{section}")
-}
 
 impl Library {
     /// Adds a comment on a section (which must exist on `main`).
@@ -23,7 +18,7 @@ impl Library {
         }
         let mut made = None;
         self.append_event(
-            &comments_ref(&id),
+            &layout::comments_ref(&id),
             COMMENTS_FILE,
             who,
             |state: Option<SectionComments>| {
@@ -59,7 +54,7 @@ impl Library {
     pub fn section_comments(&self, section: &str) -> Result<Vec<Comment>> {
         let id = SectionId::new(section)?;
         Ok(self
-            .read_log_state::<SectionComments>(&comments_ref(&id), COMMENTS_FILE)?
+            .read_log_state::<SectionComments>(&layout::comments_ref(&id), COMMENTS_FILE)?
             .map(|(_, s)| s.comments)
             .unwrap_or_default())
     }
@@ -67,6 +62,6 @@ impl Library {
     /// The event log of a section's comments, oldest first.
     pub fn section_history(&self, section: &str) -> Result<Vec<Event>> {
         let id = SectionId::new(section)?;
-        self.read_events(&comments_ref(&id))
+        self.read_events(&layout::comments_ref(&id))
     }
 }

@@ -2,9 +2,10 @@
 
 use git2::{ObjectType, Oid};
 
-use super::{git, oid_to_id, Library, MAIN_REF};
+use super::{git, oid_to_id, Library};
 use crate::error::{Error, Result};
 use crate::ids::{check_body, check_title, EditionSlug, Identity, SectionId};
+use crate::layout::{self, MAIN_REF};
 use crate::model::{ChangeEntry, CommitId, Edition, LogEntry, ShownChange};
 
 const CHANGES_HEADING: &str = "Changes in this edition:";
@@ -83,10 +84,10 @@ impl Library {
     /// Every edition, oldest first.
     pub fn editions(&self) -> Result<Vec<Edition>> {
         let mut found: Vec<(i64, Edition)> = Vec::new();
-        for r in self.repo.references_glob("refs/tags/edition/*")? {
+        for r in self.repo.references_glob(layout::EDITIONS_GLOB)? {
             let r = r?;
             let Ok(name) = r.name() else { continue };
-            let Some(slug) = name.strip_prefix("refs/tags/edition/") else {
+            let Some(slug) = layout::parse_edition_ref(name) else {
                 continue;
             };
             let Ok(slug) = EditionSlug::new(slug) else {

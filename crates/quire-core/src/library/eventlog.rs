@@ -54,9 +54,9 @@ impl Library {
 
     pub(crate) fn state_at<T: DeserializeOwned>(&self, commit: Oid, file: &str) -> Result<T> {
         let bytes = git::read_path(&self.repo, commit, file)?
-            .ok_or_else(|| Error::Storage(format!("event {commit} has no {file}")))?;
+            .ok_or_else(|| Error::storage(format!("event {commit} has no {file}")))?;
         serde_json::from_slice(&bytes)
-            .map_err(|e| Error::Storage(format!("{file} at {commit} is unreadable: {e}")))
+            .map_err(|e| Error::storage(format!("{file} at {commit} is unreadable: {e}")))
     }
 
     /// Appends one event to a log with compare-and-swap, retrying from a fresh read when

@@ -83,10 +83,10 @@ pub(crate) fn cas(
     // Before: so that a process killed between this update and its follow-ups (a
     // revision's ref after its event) leaves a line for the repair pass. After: so that a
     // reader that read the "before" line too early sees the change on its next read.
-    journal_append(repo, name, new);
+    crate::journal::append(repo, name, new);
     match repo.reference_matching(name, new, true, expected, log) {
         Ok(_) => {
-            journal_append(repo, name, new);
+            crate::journal::append(repo, name, new);
             Ok(Cas::Done)
         }
         Err(e) if e.code() == ErrorCode::Locked => {
@@ -98,93 +98,6 @@ pub(crate) fn cas(
         Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists) => Ok(Cas::Lost),
         Err(e) => Err(e.into()),
     }
-}
-
-/// The change journal in the git directory: lines `<ref> <new id>` for each ref update
-/// made by Quire, appended just before the update and again just after it succeeds. A hint for in-memory indexes (see
-/// [`crate::index`]), never the record: refs are the truth, and a reader that finds the
-/// journal missing, shorter than before or replaced rescans the refs.
-pub(crate) const JOURNAL: &str = "quire-journal";
-
-/// Appends one line to the [`JOURNAL`]. A line is one `write` in append mode, so lines
-/// from concurrent writers do not interleave. Failure to write it loses only a hint, so it
-/// is ignored. When the journal passes 4 MiB it is renamed away first, so it stays small.
-pub(crate) fn journal_append(repo: &Repository, name: &str, new: Oid) {
-    use std::io::Write as _;
-    const MAX_JOURNAL: u64 = 4 << 20;
-    let path = repo.path().join(JOURNAL);
-    if std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_JOURNAL) {
-        let _ = std::fs::rename(&path, repo.path().join(format!("{JOURNAL}.old")));
-    }
-    let line = format!("{name} {new}\n");
-    if let Ok(mut f) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-    {
-        let _ = f.write_all(line.as_bytes());
-    }
-}
-
-/// Rewrites the [`JOURNAL`] (and the rotated `quire-journal.old`) without the lines that
-/// name one of `ids`: after a redaction, so that no hint names a commit that held the
-/// removed text. The file is written aside and renamed into place, so readers see a new
-/// file and compare every ref (their documented fallback). Lines a concurrent writer
-/// appends while this runs are copied over after the rename; a line written in the
-/// instant between that copy and its writer closing the old file is lost, which costs a
-/// hint only.
-pub(crate) fn journal_forget(
-    repo: &Repository,
-    ids: &std::collections::HashSet<Oid>,
-) -> std::io::Result<()> {
-    use std::io::{Read as _, Write as _};
-    let names_one = |line: &str| {
-        line.split_once(' ')
-            .and_then(|(_, id)| Oid::from_str(id.trim()).ok())
-            .is_some_and(|id| ids.contains(&id))
-    };
-    let keep = |text: &str| -> String {
-        text.split_inclusive('\n')
-            .filter(|l| !names_one(l))
-            .collect()
-    };
-    for name in [JOURNAL.to_string(), format!("{JOURNAL}.old")] {
-        let path = repo.path().join(&name);
-        let mut old = match std::fs::File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e),
-        };
-        let mut bytes = Vec::new();
-        old.read_to_end(&mut bytes)?;
-        let text = String::from_utf8_lossy(&bytes);
-        if !text.lines().any(names_one) {
-            continue;
-        }
-        let tmp = repo
-            .path()
-            .join(format!("{name}.{}.tmp", std::process::id()));
-        let written = (|| -> std::io::Result<()> {
-            let mut out = std::fs::File::create(&tmp)?;
-            out.write_all(keep(&text).as_bytes())?;
-            out.sync_all()?;
-            std::fs::rename(&tmp, &path)?;
-            // Whatever was appended to the old file meanwhile (read through the handle
-            // still open on it).
-            let mut late = Vec::new();
-            old.read_to_end(&mut late)?;
-            if !late.is_empty() {
-                let mut out = std::fs::OpenOptions::new().append(true).open(&path)?;
-                out.write_all(keep(&String::from_utf8_lossy(&late)).as_bytes())?;
-            }
-            Ok(())
-        })();
-        if written.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        written?;
-    }
-    Ok(())
 }
 
 /// The `git` command line on the library (`git --git-dir=<dir> args...`), for what
@@ -202,7 +115,7 @@ fn git_command(repo: &Repository, args: &[&str]) -> std::process::Command {
 }
 
 fn git_failed(args: &[&str], detail: impl std::fmt::Display) -> Error {
-    Error::Storage(format!(
+    Error::storage(format!(
         "`git {}` failed (the git command line is needed to remove redacted text from the repository): {detail}",
         args.join(" ")
     ))

@@ -9,10 +9,12 @@
 use git2::{ErrorCode, Index, IndexEntry, IndexTime, MergeOptions, Oid};
 
 use super::eventlog::{Apply, NewEvent};
-use super::proposals::{meta_ref, require_open, PROPOSAL_FILE};
-use super::{git, id_to_oid, oid_to_id, Library, MAIN_REF};
+use super::proposals::require_open;
+use super::{git, id_to_oid, oid_to_id, Library};
 use crate::error::{ConflictHunk, ConflictReport, Error, Result, SectionConflict};
 use crate::ids::{check_section_text, Identity, SectionId};
+use crate::layout::MAIN_REF;
+use crate::layout::{self, PROPOSAL_FILE};
 use crate::model::{
     MergeInfo, Mergeability, Proposal, Review, ReviewRules, RevisionKind, Status, Verdict,
 };
@@ -52,9 +54,7 @@ impl Library {
                         .map(|e| String::from_utf8_lossy(&e.path).into_owned())
                 })
                 .unwrap_or_default();
-            let section = path
-                .strip_prefix("sections/")
-                .and_then(|p| p.strip_suffix(".md"))
+            let section = crate::layout::parse_section_path(&path)
                 .map(str::to_string)
                 .unwrap_or(path);
             let hunks = match (&c.ancestor, &c.our, &c.their) {
@@ -200,7 +200,7 @@ impl Library {
     /// append `merged`), so no rejection, withdrawal, review or revision can be acknowledged
     /// between the deciding update of `main` and the `merged` event.
     pub fn merge(&self, n: u64, who: &Identity) -> Result<Proposal> {
-        let meta = meta_ref(n);
+        let meta = layout::proposal_log_ref(n);
         if git::ref_target(&self.repo, &meta)?.is_none() {
             return Err(Error::UnknownProposal(n));
         }
@@ -237,9 +237,9 @@ impl Library {
             let commit = self.write_event(PROPOSAL_FILE, &p, &event, who, Some(tip))?;
             tx.set_target(&meta, commit, None, "merged")?;
             // Like every ref update, in the change journal before and after.
-            git::journal_append(&self.repo, &meta, commit);
+            crate::journal::append(&self.repo, &meta, commit);
             tx.commit()?;
-            git::journal_append(&self.repo, &meta, commit);
+            crate::journal::append(&self.repo, &meta, commit);
             Ok(Some(p))
         })
     }
@@ -295,7 +295,7 @@ impl Library {
     /// the repair pass when a crash came between the advance of `main` and the event.
     pub(crate) fn record_merged(&self, n: u64, who: &Identity, commit: Oid) -> Result<Proposal> {
         self.append_event(
-            &meta_ref(n),
+            &layout::proposal_log_ref(n),
             PROPOSAL_FILE,
             who,
             |state: Option<Proposal>| {
@@ -316,7 +316,9 @@ impl Library {
     /// first, so no rejection, withdrawal or revision is acknowledged for a proposal that
     /// is in fact merged. Returns true if it recorded a merge.
     pub(crate) fn complete_merge(&self, n: u64) -> Result<bool> {
-        let Some((_, p)) = self.read_log_state::<Proposal>(&meta_ref(n), PROPOSAL_FILE)? else {
+        let Some((_, p)) =
+            self.read_log_state::<Proposal>(&layout::proposal_log_ref(n), PROPOSAL_FILE)?
+        else {
             return Ok(false);
         };
         if p.status != Status::Open {
@@ -408,7 +410,7 @@ impl Library {
                     let entry = index
                         .get_path(std::path::Path::new(&id.path()), 0)
                         .ok_or_else(|| {
-                            Error::Storage(format!("merged index lacks {}", id.path()))
+                            Error::storage(format!("merged index lacks {}", id.path()))
                         })?;
                     self.blob_text(Some(entry.id))
                 }

@@ -20,7 +20,6 @@ use std::path::{Path, PathBuf};
 use git2::{ErrorCode, Oid, Repository, RepositoryInitOptions};
 
 pub(crate) use git::message as commit_message;
-pub(crate) use git::JOURNAL;
 pub use moderation::{
     RedactProposal, REDACTED, REDACTED_RATIONALE, REDACTED_REVISION, REDACTED_TITLE,
 };
@@ -29,7 +28,8 @@ pub use repair::RepairReport;
 
 use crate::error::{Error, Result};
 use crate::ids::{check_section_text, EditionSlug, Identity, SectionId};
-use crate::manifest::{Manifest, MANIFEST_PATH};
+use crate::layout::{self, MANIFEST_PATH};
+use crate::manifest::Manifest;
 use crate::model::{CommitId, ReviewRules, Section, SectionDiff, SectionSummary};
 
 /// The git config key holding how many approvals a revision needs.
@@ -40,7 +40,7 @@ const AUTHOR_APPROVAL_COUNTS: &str = "quire.authorApprovalCounts";
 const MAX_REQUIRED_APPROVALS: u32 = 20;
 
 /// The branch holding the draft of the next edition.
-pub const MAIN_REF: &str = "refs/heads/main";
+pub use crate::layout::MAIN_REF;
 
 /// An open Quire library.
 ///
@@ -224,8 +224,7 @@ impl Library {
     }
 
     pub(crate) fn main_oid(&self) -> Result<Oid> {
-        git::ref_target(&self.repo, MAIN_REF)?
-            .ok_or_else(|| Error::Storage("main has disappeared".into()))
+        git::ref_target(&self.repo, MAIN_REF)?.ok_or_else(|| Error::storage("main has disappeared"))
     }
 
     /// Resolves a revision spec to a commit: `main` (or `draft`), an edition slug (with or
@@ -313,9 +312,9 @@ impl Library {
             }
         }
         let bytes = git::read_path(&self.repo, commit, MANIFEST_PATH)?
-            .ok_or_else(|| Error::Storage(format!("commit {commit} has no {MANIFEST_PATH}")))?;
+            .ok_or_else(|| Error::storage(format!("commit {commit} has no {MANIFEST_PATH}")))?;
         let text = String::from_utf8(bytes)
-            .map_err(|_| Error::Storage(format!("{MANIFEST_PATH} is not UTF-8")))?;
+            .map_err(|_| Error::storage(format!("{MANIFEST_PATH} is not UTF-8")))?;
         let m = Manifest::parse(&text)?;
         *self.manifest.borrow_mut() = Some((commit, m.clone()));
         Ok(m)
@@ -376,7 +375,7 @@ impl Library {
     pub(crate) fn section_text_at(&self, commit: Oid, id: &SectionId) -> Result<String> {
         let bytes = git::read_path(&self.repo, commit, &id.path())?
             .ok_or_else(|| Error::UnknownSection(id.to_string()))?;
-        String::from_utf8(bytes).map_err(|_| Error::Storage(format!("{} is not UTF-8", id.path())))
+        String::from_utf8(bytes).map_err(|_| Error::storage(format!("{} is not UTF-8", id.path())))
     }
 
     /// The word diff of every section whose text differs between two revisions (sections
@@ -413,13 +412,13 @@ impl Library {
         let mut sections_tb = self.repo.treebuilder(None)?;
         for (id, text) in sections {
             let blob = self.repo.blob(text.as_bytes())?;
-            sections_tb.insert(format!("{id}.md"), blob, 0o100644)?;
+            sections_tb.insert(layout::section_file_name(id.as_str()), blob, 0o100644)?;
         }
         let sections_tree = sections_tb.write()?;
         let mut root = self.repo.treebuilder(None)?;
         let manifest_blob = self.repo.blob(manifest_text.as_bytes())?;
         root.insert(MANIFEST_PATH, manifest_blob, 0o100644)?;
-        root.insert("sections", sections_tree, 0o040000)?;
+        root.insert(layout::SECTIONS_DIR, sections_tree, 0o040000)?;
         Ok(root.write()?)
     }
 
@@ -427,17 +426,17 @@ impl Library {
     pub(crate) fn tree_with(&self, base: Oid, changes: &[(SectionId, String)]) -> Result<Oid> {
         let base_tree = self.repo.find_commit(base)?.tree()?;
         let sections = base_tree
-            .get_name("sections")
-            .ok_or_else(|| Error::Storage("the tree has no sections folder".into()))?;
+            .get_name(layout::SECTIONS_DIR)
+            .ok_or_else(|| Error::storage("the tree has no sections folder"))?;
         let sections_tree = self.repo.find_tree(sections.id())?;
         let mut tb = self.repo.treebuilder(Some(&sections_tree))?;
         for (id, text) in changes {
             let blob = self.repo.blob(text.as_bytes())?;
-            tb.insert(format!("{id}.md"), blob, 0o100644)?;
+            tb.insert(layout::section_file_name(id.as_str()), blob, 0o100644)?;
         }
         let new_sections = tb.write()?;
         let mut root = self.repo.treebuilder(Some(&base_tree))?;
-        root.insert("sections", new_sections, 0o040000)?;
+        root.insert(layout::SECTIONS_DIR, new_sections, 0o040000)?;
         Ok(root.write()?)
     }
 }
@@ -467,10 +466,7 @@ fn check_resource(
         sections.insert(id.clone(), check_section_text(id, &text)?);
     }
     for (name, _) in files {
-        if let Some(stem) = name
-            .strip_prefix("sections/")
-            .and_then(|n| n.strip_suffix(".md"))
-        {
+        if let Some(stem) = layout::parse_section_path(name) {
             let listed = SectionId::new(stem).is_ok_and(|id| manifest.contains(&id));
             if !listed {
                 return Err(Error::invalid(
@@ -501,7 +497,7 @@ pub(crate) fn oid_to_id(oid: Oid) -> CommitId {
 }
 
 pub(crate) fn id_to_oid(id: &CommitId) -> Result<Oid> {
-    Oid::from_str(&id.0).map_err(|_| Error::Storage(format!("bad commit id '{}'", id.0)))
+    Oid::from_str(&id.0).map_err(|_| Error::storage(format!("bad commit id '{}'", id.0)))
 }
 
 fn title_of(text: &str, id: &SectionId) -> String {

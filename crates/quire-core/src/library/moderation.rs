@@ -5,13 +5,13 @@
 use git2::Oid;
 use serde_json::Value;
 
-use super::comments::{comments_ref, COMMENTS_FILE};
 use super::eventlog::{Apply, NewEvent};
-use super::proposals::{meta_ref, revision_ref, PROPOSAL_FILE};
 use super::purge::Replaced;
 use super::{git, id_to_oid, Library};
 use crate::error::{Error, Result};
 use crate::ids::{check_body, Identity};
+use crate::layout::COMMENTS_FILE;
+use crate::layout::{self, PROPOSAL_FILE};
 use crate::model::{CommentTarget, Moderation, Proposal, SectionComments};
 
 /// What replaces a redacted comment's text in event messages.
@@ -102,7 +102,7 @@ impl Library {
             }
             CommentTarget::Section(s) => {
                 self.append_event(
-                    &comments_ref(s),
+                    &layout::comments_ref(s),
                     COMMENTS_FILE,
                     who,
                     |state: Option<SectionComments>| {
@@ -146,8 +146,8 @@ impl Library {
     ) -> Result<()> {
         let reason = check_body("reason", reason, false)?;
         let (refname, file) = match target {
-            CommentTarget::Proposal(n) => (meta_ref(*n), PROPOSAL_FILE),
-            CommentTarget::Section(s) => (comments_ref(s), COMMENTS_FILE),
+            CommentTarget::Proposal(n) => (layout::proposal_log_ref(*n), PROPOSAL_FILE),
+            CommentTarget::Section(s) => (layout::comments_ref(s), COMMENTS_FILE),
         };
         let not_found = || Error::invalid("comment", format!("there is no comment {id}"));
         let mark = serde_json::to_value(moderation(who, &reason)).expect("serialises");
@@ -245,7 +245,7 @@ impl Library {
                 "choose what to redact: the title, the rationale or the text of a revision",
             ));
         }
-        let refname = meta_ref(n);
+        let refname = layout::proposal_log_ref(n);
         let mark = moderation(who, &reason);
         let mark_value = serde_json::to_value(&mark).expect("serialises");
         let (old_tip, new_tip, moved) = git::retry(&refname, || {
@@ -370,7 +370,7 @@ impl Library {
         let mut old = vec![old_tip];
         let mut new = vec![new_tip];
         for (r, from, to) in &moved {
-            let name = revision_ref(n, *r);
+            let name = layout::proposal_revision_ref(n, *r);
             git::retry(&name, || match git::ref_target(&self.repo, &name)? {
                 Some(at) if at == *to => Ok(Some(())),
                 current => match git::cas(&self.repo, &name, *to, current, "redact revision")? {
@@ -447,9 +447,9 @@ impl Library {
         for oid in &chain {
             let c = self.repo.find_commit(*oid)?;
             let bytes = git::read_path(&self.repo, *oid, file)?
-                .ok_or_else(|| Error::Storage(format!("event {oid} has no {file}")))?;
+                .ok_or_else(|| Error::storage(format!("event {oid} has no {file}")))?;
             let original: Value = serde_json::from_slice(&bytes)
-                .map_err(|e| Error::Storage(format!("{file} at {oid} is unreadable: {e}")))?;
+                .map_err(|e| Error::storage(format!("{file} at {oid} is unreadable: {e}")))?;
             let msg = String::from_utf8_lossy(c.message_bytes()).into_owned();
             let (subject, body, trailers) = git::parse_message(&msg);
             let before = EventText {
@@ -485,13 +485,13 @@ impl Library {
                 &msg,
             )?);
         }
-        parent.ok_or_else(|| Error::Storage(format!("the log at {tip} has no commit")))
+        parent.ok_or_else(|| Error::storage(format!("the log at {tip} has no commit")))
     }
 
     /// Writes (without publishing) an event commit on `parent` with `parent`'s state.
     fn append_same_state(&self, parent: Oid, file: &str, who: &Identity, msg: &str) -> Result<Oid> {
         let bytes = git::read_path(&self.repo, parent, file)?
-            .ok_or_else(|| Error::Storage("rewritten state is missing".into()))?;
+            .ok_or_else(|| Error::storage("rewritten state is missing"))?;
         let sig = git::signature(who, git::now())?;
         git::commit_state(&self.repo, file, &bytes, Some(parent), &sig, &sig, msg)
     }

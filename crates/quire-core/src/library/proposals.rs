@@ -11,6 +11,7 @@ use super::eventlog::{Apply, NewEvent};
 use super::{git, id_to_oid, oid_to_id, section_diff, Library};
 use crate::error::{Error, Result};
 use crate::ids::{check_body, check_section_text, check_title, Identity, SectionId};
+use crate::layout::{self, ProposalRef, PROPOSAL_FILE};
 use crate::model::{
     CloseInfo, Comment, Event, Proposal, Review, Revision, RevisionKind, SectionDiff, Status,
     Verdict,
@@ -18,15 +19,6 @@ use crate::model::{
 
 /// The version written in `proposal.json`.
 pub(crate) const PROPOSAL_VERSION: u32 = 1;
-pub(crate) const PROPOSAL_FILE: &str = "proposal.json";
-
-pub(crate) fn meta_ref(n: u64) -> String {
-    format!("refs/proposals/{n}/meta")
-}
-
-pub(crate) fn revision_ref(n: u64, r: u32) -> String {
-    format!("refs/proposals/{n}/{r}")
-}
 
 /// Section ids with their full texts.
 type SectionTexts = Vec<(SectionId, String)>;
@@ -114,7 +106,13 @@ impl Library {
                 trailers: opened_trailers(&proposal),
             };
             let commit = self.write_event(PROPOSAL_FILE, &proposal, &event, &req.author, None)?;
-            match git::cas(&self.repo, &meta_ref(n), commit, None, "open proposal")? {
+            match git::cas(
+                &self.repo,
+                &layout::proposal_log_ref(n),
+                commit,
+                None,
+                "open proposal",
+            )? {
                 git::Cas::Done => Ok(Some(n)),
                 git::Cas::Lost => Ok(None),
             }
@@ -182,10 +180,10 @@ impl Library {
     }
 
     pub(crate) fn ensure_revision_ref(&self, n: u64, r: u32, commit: Oid) -> Result<()> {
-        let name = revision_ref(n, r);
+        let name = layout::proposal_revision_ref(n, r);
         match git::ref_target(&self.repo, &name)? {
             Some(existing) if existing == commit => Ok(()),
-            Some(other) => Err(Error::Storage(format!(
+            Some(other) => Err(Error::storage(format!(
                 "{name} points at {other}, but the event log says {commit}"
             ))),
             None => {
@@ -203,8 +201,9 @@ impl Library {
     /// library with gaps made by other tools this may return a number below the highest;
     /// the create-only update of the new meta ref still keeps numbers unique.
     pub(crate) fn highest_proposal_number(&self) -> Result<u64> {
-        let exists =
-            |n: u64| -> Result<bool> { Ok(git::ref_target(&self.repo, &meta_ref(n))?.is_some()) };
+        let exists = |n: u64| -> Result<bool> {
+            Ok(git::ref_target(&self.repo, &layout::proposal_log_ref(n))?.is_some())
+        };
         if !exists(1)? {
             return Ok(0);
         }
@@ -227,16 +226,12 @@ impl Library {
     /// Every proposal's event-log ref target, by number (one pass over the refs).
     pub(crate) fn meta_targets(&self) -> Result<Vec<(u64, Oid)>> {
         let mut out = Vec::new();
-        for r in self.repo.references_glob("refs/proposals/*/meta")? {
+        for r in self.repo.references_glob(layout::PROPOSAL_LOGS_GLOB)? {
             let r = r?;
             let (Ok(name), Some(target)) = (r.name(), r.target()) else {
                 continue;
             };
-            if let Some(n) = name
-                .strip_prefix("refs/proposals/")
-                .and_then(|r| r.strip_suffix("/meta"))
-                .and_then(|n| n.parse::<u64>().ok())
-            {
+            if let Some(n) = layout::parse_proposal_log_ref(name) {
                 out.push((n, target));
             }
         }
@@ -248,22 +243,14 @@ impl Library {
     /// revision refs; usually none or one).
     pub(crate) fn revision_owners(&self, commit: Oid) -> Result<Vec<u64>> {
         let mut out = Vec::new();
-        for r in self.repo.references_glob("refs/proposals/*")? {
+        for r in self.repo.references_glob(layout::PROPOSAL_REFS_GLOB)? {
             let r = r?;
             if r.target() != Some(commit) {
                 continue;
             }
             let Ok(name) = r.name() else { continue };
-            let Some((n, rev)) = name
-                .strip_prefix("refs/proposals/")
-                .and_then(|rest| rest.split_once('/'))
-            else {
-                continue;
-            };
-            if rev.parse::<u32>().is_ok() {
-                if let Ok(n) = n.parse::<u64>() {
-                    out.push(n);
-                }
+            if let Some(ProposalRef::Revision(n, _)) = layout::parse_proposal_ref(name) {
+                out.push(n);
             }
         }
         out.sort_unstable();
@@ -273,7 +260,7 @@ impl Library {
 
     /// Where proposal `n`'s event log points now (`None`: no such proposal).
     pub(crate) fn meta_target(&self, n: u64) -> Result<Option<Oid>> {
-        git::ref_target(&self.repo, &meta_ref(n))
+        git::ref_target(&self.repo, &layout::proposal_log_ref(n))
     }
 
     /// The proposal state stored in event commit `event`.
@@ -284,13 +271,12 @@ impl Library {
     /// Every proposal number with an event log, ascending.
     pub fn proposal_numbers(&self) -> Result<Vec<u64>> {
         let mut out = Vec::new();
-        for name in self.repo.references_glob("refs/proposals/*/meta")?.names() {
-            let name = name?;
-            if let Some(n) = name
-                .strip_prefix("refs/proposals/")
-                .and_then(|r| r.strip_suffix("/meta"))
-                .and_then(|n| n.parse::<u64>().ok())
-            {
+        for name in self
+            .repo
+            .references_glob(layout::PROPOSAL_LOGS_GLOB)?
+            .names()
+        {
+            if let Some(n) = layout::parse_proposal_log_ref(name?) {
                 out.push(n);
             }
         }
@@ -300,7 +286,7 @@ impl Library {
 
     /// One proposal's current state.
     pub fn proposal(&self, n: u64) -> Result<Proposal> {
-        self.read_log_state::<Proposal>(&meta_ref(n), PROPOSAL_FILE)?
+        self.read_log_state::<Proposal>(&layout::proposal_log_ref(n), PROPOSAL_FILE)?
             .map(|(_, p)| p)
             .ok_or(Error::UnknownProposal(n))
     }
@@ -327,7 +313,7 @@ impl Library {
 
     /// A proposal's history: every event, oldest first.
     pub fn history(&self, n: u64) -> Result<Vec<Event>> {
-        let events = self.read_events(&meta_ref(n))?;
+        let events = self.read_events(&layout::proposal_log_ref(n))?;
         if events.is_empty() {
             return Err(Error::UnknownProposal(n));
         }
@@ -649,7 +635,7 @@ impl Library {
     {
         self.complete_merge(n)?;
         self.append_event(
-            &meta_ref(n),
+            &layout::proposal_log_ref(n),
             PROPOSAL_FILE,
             who,
             |state: Option<Proposal>| {

@@ -6,8 +6,9 @@ use std::collections::HashSet;
 
 use git2::{Oid, Repository, TreeWalkMode, TreeWalkResult};
 
-use super::{git, Library, MAIN_REF};
+use super::{git, Library};
 use crate::error::{Error, Result};
+use crate::layout::MAIN_REF;
 
 /// What a redaction replaced.
 pub(crate) struct Replaced<'a> {
@@ -107,15 +108,15 @@ impl Library {
             self.repack_reachable()?;
             let left = still_present(self.repo.path(), &candidates)?;
             if !left.is_empty() {
-                return Err(Error::Storage(format!(
+                return Err(Error::storage(format!(
                     "{} replaced objects are still in the repository after repacking (a `.keep` pack or an alternate object store keeps them), for example {}",
                     left.len(),
                     left[0]
                 )));
             }
         }
-        git::journal_forget(&self.repo, &gone).map_err(|source| Error::Io {
-            path: self.repo.path().join(git::JOURNAL),
+        crate::journal::forget(&self.repo, &gone).map_err(|source| Error::Io {
+            path: self.repo.path().join(crate::layout::JOURNAL),
             source,
         })?;
         crate::index::forget_saved(self.git_dir(), what.proposals).map_err(|source| Error::Io {

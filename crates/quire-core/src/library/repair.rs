@@ -12,19 +12,19 @@ use serde::Serialize;
 
 use git2::Oid;
 
-use super::proposals::{meta_ref, revision_ref, PROPOSAL_FILE};
 use super::{git, id_to_oid, Library};
 use crate::error::Result;
-use crate::index::JournalCursor;
+use crate::journal;
+use crate::layout::{self, PROPOSAL_FILE};
 use crate::model::{Proposal, Status};
 
 /// Where [`Library::repair_recent`] keeps its place, in the git directory.
-const CHECKPOINT: &str = "quire-repair";
+const CHECKPOINT: &str = crate::layout::REPAIR_CHECKPOINT;
 
 #[derive(Debug, Clone, Copy)]
 struct Checkpoint {
     main: Oid,
-    journal: JournalCursor,
+    journal: journal::Cursor,
 }
 
 impl Checkpoint {
@@ -45,7 +45,7 @@ impl Checkpoint {
                 "journal" => {
                     let file = words.next()?.parse().ok()?;
                     let offset = words.next()?.parse().ok()?;
-                    journal = Some(JournalCursor { file, offset });
+                    journal = Some(journal::Cursor { file, offset });
                 }
                 _ => {}
             }
@@ -91,7 +91,7 @@ impl Library {
         for n in self.proposal_numbers()? {
             let p = self.proposal(n)?;
             for r in &p.revisions {
-                let name = super::proposals::revision_ref(n, r.number);
+                let name = layout::proposal_revision_ref(n, r.number);
                 if git::ref_target(&self.repo, &name)?.is_none() {
                     if git::is_locked(&self.repo, &name) {
                         report.deferred += 1;
@@ -107,7 +107,7 @@ impl Library {
             for r in p.revisions.iter().rev() {
                 let rev = id_to_oid(&r.commit)?;
                 if self.repo.graph_descendant_of(main, rev)? {
-                    if git::is_locked(&self.repo, &super::proposals::meta_ref(n)) {
+                    if git::is_locked(&self.repo, &layout::proposal_log_ref(n)) {
                         // Retrying would stall every open for up to 20 s.
                         report.deferred += 1;
                     } else if let Some(merge) = self.find_merge_commit(rev)? {
@@ -153,19 +153,13 @@ impl Library {
         // written meanwhile is skipped next time).
         let mut cursor = checkpoint.map(|c| c.journal).unwrap_or_default();
         let lines = match checkpoint {
-            Some(_) => crate::index::read_journal_at(self.git_dir(), &mut cursor),
+            Some(_) => journal::read(self.git_dir(), &mut cursor),
             None => None,
         };
         let touched: Vec<u64> = match lines {
             Some(text) => {
-                let mut ns: Vec<u64> = text
-                    .lines()
-                    .filter_map(|l| l.split_once(' '))
-                    .filter_map(|(name, _)| {
-                        name.strip_prefix("refs/proposals/")
-                            .and_then(|r| r.strip_suffix("/meta"))
-                            .and_then(|n| n.parse::<u64>().ok())
-                    })
+                let mut ns: Vec<u64> = journal::ref_names(&text)
+                    .filter_map(layout::parse_proposal_log_ref)
                     .collect();
                 ns.sort_unstable();
                 ns.dedup();
@@ -173,11 +167,11 @@ impl Library {
             }
             None => {
                 // No usable position: look at every proposal.
-                cursor = crate::index::journal_position(self.git_dir());
+                cursor = journal::end(self.git_dir());
                 match index {
                     Some(index) => {
                         for s in index.iter() {
-                            let name = revision_ref(s.number, s.revision);
+                            let name = layout::proposal_revision_ref(s.number, s.revision);
                             if git::ref_target(&self.repo, &name)?.is_none()
                                 && !git::is_locked(&self.repo, &name)
                             {
@@ -196,11 +190,13 @@ impl Library {
             }
         };
         for n in touched {
-            let Some((_, p)) = self.read_log_state::<Proposal>(&meta_ref(n), PROPOSAL_FILE)? else {
+            let Some((_, p)) =
+                self.read_log_state::<Proposal>(&layout::proposal_log_ref(n), PROPOSAL_FILE)?
+            else {
                 continue;
             };
             for r in &p.revisions {
-                let name = revision_ref(n, r.number);
+                let name = layout::proposal_revision_ref(n, r.number);
                 if git::ref_target(&self.repo, &name)?.is_none() {
                     if self.locked_not_stale(&name) {
                         report.deferred += 1;
@@ -234,13 +230,15 @@ impl Library {
             }
         }
         for (n, merge) in merged_open {
-            let Some((_, p)) = self.read_log_state::<Proposal>(&meta_ref(n), PROPOSAL_FILE)? else {
+            let Some((_, p)) =
+                self.read_log_state::<Proposal>(&layout::proposal_log_ref(n), PROPOSAL_FILE)?
+            else {
                 continue;
             };
             if p.status != Status::Open {
                 continue;
             }
-            if self.locked_not_stale(&meta_ref(n)) {
+            if self.locked_not_stale(&layout::proposal_log_ref(n)) {
                 report.deferred += 1;
                 continue;
             }

@@ -385,7 +385,7 @@ fn a_conflicting_merge_is_refused_then_resolved_by_an_update() {
     );
     let msg = err.to_string();
     assert!(
-        msg.contains("'usability'") && msg.contains("quire update 2"),
+        msg.contains("'usability'") && msg.contains("update it onto main"),
         "{msg}"
     );
     assert_eq!(fx.refs(), before, "a refused merge writes nothing");

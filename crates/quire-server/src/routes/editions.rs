@@ -399,20 +399,13 @@ async fn publish(
     let done = state
         .with_lib(move |lib| Ok(lib.publish(f.slug.trim(), &f.title, &f.notes, &who)?))
         .await;
-    use quire_core::Error as E;
     match done {
         Ok(e) => Ok(see_other(&format!("/editions/{}/changelog", e.slug))),
-        Err(AppError::Core(
-            e @ (E::Invalid { .. }
-            | E::EditionExists(_)
-            | E::NoChange(_)
-            | E::Contention(_)
-            | E::Outdated(_)),
-        )) => {
-            let err = AppError::Core(e);
-            let (status, message) = err.status_and_message();
-            publish_page(&state, &viewer, fields, Some(message), status).await
-        }
-        Err(e) => Err(e),
+        Err(e) => match e.for_form() {
+            Some((status, message)) => {
+                publish_page(&state, &viewer, fields, Some(message), status).await
+            }
+            None => Err(e),
+        },
     }
 }

@@ -139,22 +139,18 @@ where
 
 /// For an error a form can show: its status and message. Other errors become error pages.
 fn refusal(e: &AppError) -> Option<(StatusCode, String)> {
-    use quire_core::Error as E;
     match e {
-        AppError::Core(E::Invalid { .. } | E::NoChange(_)) | AppError::BadRequest(_) => {
-            Some((StatusCode::UNPROCESSABLE_ENTITY, sentence(&e.to_string())))
-        }
-        AppError::Core(E::Conflict(report)) => {
+        AppError::Core(quire_core::Error::Conflict(report)) => {
             Some((StatusCode::CONFLICT, conflict_message(report)))
         }
-        AppError::Core(
-            E::NotOpen { .. } | E::NotApproved { .. } | E::Contention(_) | E::Outdated(_),
-        )
-        | AppError::Stale(_) => {
-            let (status, message) = e.status_and_message();
-            Some((status, sentence(&message)))
+        // On these forms "no change" is about the text just typed: like invalid input,
+        // the person fixes it in the form.
+        AppError::Core(quire_core::Error::NoChange(_)) => {
+            Some((StatusCode::UNPROCESSABLE_ENTITY, sentence(&e.to_string())))
         }
-        _ => None,
+        _ => e
+            .for_form()
+            .map(|(status, message)| (status, sentence(&message))),
     }
 }
 
