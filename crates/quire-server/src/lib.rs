@@ -35,7 +35,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use quire_core::index::{ListedRefs, MergeDone, MergeIndex, MergeJob, ProposalIndex};
+use quire_core::index::{Indexes, ProposalIndex};
 use quire_core::Library;
 
 pub use error::AppError;
@@ -142,124 +142,6 @@ struct Inner {
     pages: page_cache::PageCache,
 }
 
-/// The in-memory indexes a server keeps (see [`quire_core::index`]).
-///
-/// Whoever changes them (or may have: a call that failed half-way) calls
-/// [`Indexes::changed`], so that the generation counts every change a page could show;
-/// the page cache keys pages by it.
-#[derive(Debug, Default)]
-pub struct Indexes {
-    /// Every proposal's summary.
-    pub proposals: ProposalIndex,
-    /// Open proposals' mergeability against the current `main`.
-    pub merges: MergeIndex,
-    generation: u64,
-}
-
-impl Indexes {
-    /// Follows the change journal: re-reads changed proposals, and when `main` moved,
-    /// keeps only the merge results that are still exact.
-    pub fn refresh(&mut self, lib: &Library) -> quire_core::Result<()> {
-        let main_before = self.merges.main();
-        let out = (|| {
-            let r = self.proposals.refresh(lib)?;
-            // Reading `main` is cheap, and catches a `main` moved by a plain git push too.
-            let advance = self.merges.advance(lib)?;
-            let moved = advance.dropped > 0 || !r.changed.is_empty();
-            if moved {
-                self.merges.retain_current(&self.proposals);
-            }
-            Ok(moved || r.rescanned)
-        })();
-        if !matches!(out, Ok(false)) || self.merges.main() != main_before {
-            self.changed();
-        }
-        out.map(|_| ())
-    }
-
-    /// The server's background work on the indexes, in one call: a rescan of every
-    /// proposal ref if `rescan`, then up to `limit` mergeability checks. Returns how many
-    /// were checked. (The server itself runs the slow parts without the indexes' lock:
-    /// see [`AppState::maintain_indexes_once`].)
-    pub fn maintain(
-        &mut self,
-        lib: &Library,
-        rescan: bool,
-        limit: usize,
-    ) -> quire_core::Result<usize> {
-        if rescan {
-            self.rescan_with(lib, ProposalIndex::list_refs(lib)?)?;
-        }
-        let jobs = self.merge_jobs(lib, limit)?;
-        let done = jobs
-            .into_iter()
-            .map(|j| j.run(lib))
-            .collect::<quire_core::Result<Vec<_>>>()?;
-        Ok(self.apply_merges(done))
-    }
-
-    /// Applies a listing of the refs made by [`ProposalIndex::list_refs`].
-    pub fn rescan_with(&mut self, lib: &Library, listed: ListedRefs) -> quire_core::Result<()> {
-        let main_before = self.merges.main();
-        let out = (|| {
-            let changed = !self.proposals.rescan_with(lib, listed)?.is_empty();
-            self.merges.advance(lib)?;
-            self.merges.retain_current(&self.proposals);
-            Ok(changed)
-        })();
-        if !matches!(out, Ok(false)) || self.merges.main() != main_before {
-            self.changed();
-        }
-        out.map(|_| ())
-    }
-
-    /// Up to `limit` mergeability checks still to make (see [`MergeIndex::jobs`]).
-    pub fn merge_jobs(&mut self, lib: &Library, limit: usize) -> quire_core::Result<Vec<MergeJob>> {
-        let main_before = self.merges.main();
-        let out = self.merges.jobs(lib, &self.proposals, limit);
-        if out.is_err() || self.merges.main() != main_before {
-            self.changed();
-        }
-        out
-    }
-
-    /// Keeps the results of checks made from [`Indexes::merge_jobs`]; returns how many
-    /// still held (`main` may have moved meanwhile).
-    pub fn apply_merges(&mut self, done: Vec<MergeDone>) -> usize {
-        let kept = self.merges.apply(done);
-        if kept > 0 {
-            self.changed();
-        }
-        kept
-    }
-
-    /// The mergeability of open proposal `n` at its latest revision `commit`: the result
-    /// held, or a check made now (and held).
-    pub fn merge_state(
-        &mut self,
-        lib: &Library,
-        n: u64,
-        commit: &quire_core::CommitId,
-        base: &quire_core::CommitId,
-    ) -> quire_core::Result<quire_core::index::MergeState> {
-        if let Some(known) = self.merges.state(n, commit) {
-            return Ok(known);
-        }
-        self.changed();
-        self.merges.check(lib, n, commit, base)
-    }
-
-    /// Records a change to the indexes.
-    pub fn changed(&mut self) {
-        self.generation += 1;
-    }
-
-    /// How many changes were recorded.
-    pub fn generation(&self) -> u64 {
-        self.generation
-    }
-}
-
 /// What first-run setup did, for the operator.
 #[derive(Debug, Clone, Default)]
 pub struct Setup {
@@ -292,20 +174,16 @@ impl AppState {
         quire_core::verify_object_hashes(false);
         let lib = Library::open_no_repair(&library)?;
         let started = std::time::Instant::now();
-        let mut indexes = Indexes {
-            proposals: ProposalIndex::build(&lib)?,
-            merges: MergeIndex::default(),
-            generation: 0,
-        };
+        let mut indexes = Indexes::build(&lib)?;
         tracing::info!(
-            proposals = indexes.proposals.len(),
+            proposals = indexes.proposals().len(),
             ms = started.elapsed().as_millis() as u64,
             "indexed the proposals"
         );
-        let report = lib.repair_recent_with(Some(&indexes.proposals))?;
+        let report = lib.repair_recent_with(Some(indexes.proposals()))?;
         if !report.is_clean() {
             tracing::warn!(?report, "completed interrupted writes in the library");
-            indexes.proposals.refresh(&lib)?;
+            indexes.refresh(&lib)?;
         }
         let store_path = config.accounts_path();
         let store = Store::open(&store_path)?;
@@ -437,11 +315,7 @@ impl AppState {
             Ok(g) => g,
             Err(poisoned) => {
                 let mut g = poisoned.into_inner();
-                g.merges = MergeIndex::default();
-                if let Ok(lib) = Library::open_no_repair(&self.inner.library) {
-                    let _ = g.proposals.rescan(&lib);
-                }
-                g.changed();
+                g.recover(Library::open_no_repair(&self.inner.library).ok().as_ref());
                 self.inner.pages.set_generation(g.generation());
                 self.inner.indexes.clear_poison();
                 g
@@ -735,7 +609,7 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
     // The next start then reads only what changes from now on (see `ProposalIndex::save`).
     let saved = state
         .with_index(|lib, ix| {
-            ix.proposals
+            ix.proposals()
                 .save(lib)
                 .map_err(|e| AppError::internal(format!("saving the proposal index: {e}")))
         })

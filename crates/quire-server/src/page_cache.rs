@@ -15,7 +15,7 @@
 //!   first brings up to date from the journal. (A proposal page reads nothing else that
 //!   follows the journal: its one answer from the indexes, mergeability, is exact for the
 //!   `main` and the revision asked about, both in the stamp.)
-//! - the generation of the in-memory indexes ([`crate::Indexes`]), which counts their
+//! - the generation of the in-memory indexes ([`quire_core::index::Indexes`]), which counts their
 //!   changes, including those made without a ref change (a background mergeability check
 //!   finishing) and the ones found by the periodic rescan of the refs.
 //!

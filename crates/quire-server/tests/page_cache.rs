@@ -7,8 +7,8 @@ mod support;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
+use quire_core::index::Indexes;
 use quire_core::Identity;
-use quire_server::Indexes;
 use support::{Resp, TestApp, CSRF};
 
 /// A GET with no cookie at all, as a first-time visitor (or `wrk`) sends it.
@@ -476,12 +476,11 @@ async fn the_csrf_cookie_comes_with_the_pages_that_have_forms() {
 async fn the_index_generation_counts_changes_and_only_changes() {
     let t = TestApp::new();
     let lib = t.lib();
-    let mut ix = Indexes::default();
-    ix.proposals = quire_core::index::ProposalIndex::build(&lib).unwrap();
+    let mut ix = Indexes::build(&lib).unwrap();
     ix.refresh(&lib).unwrap();
     let settled = ix.generation();
     ix.refresh(&lib).unwrap();
-    assert_eq!(ix.maintain(&lib, false, 100).unwrap(), ix.merges.len());
+    assert_eq!(ix.maintain(&lib, false, 100).unwrap(), ix.merges().len());
     let checked = ix.generation();
     // The bundled library has open proposals: their first checks are changes.
     assert!(checked > settled);

@@ -123,7 +123,7 @@ async fn proposals(State(state): State<AppState>) -> Result<Response, AppError> 
     let body = state
         .with_index(move |lib, ix| {
             let newest: Vec<u64> = ix
-                .proposals
+                .proposals()
                 .newest_first(&ProposalFilter::default())
                 // Feeds are public: they show what an anonymous visitor may see.
                 .filter(|p| Audience::Anonymous.sees(p.hidden, &p.author))

@@ -315,7 +315,10 @@ struct ModerationPage {
 }
 
 /// Every proposal and comment currently hidden, for "show again".
-fn hidden_items(lib: &Library, ix: &crate::Indexes) -> Result<Vec<HiddenItem>, AppError> {
+fn hidden_items(
+    lib: &Library,
+    ix: &quire_core::index::Indexes,
+) -> Result<Vec<HiddenItem>, AppError> {
     let mut out = Vec::new();
     let entry = |item: Item, title: Option<String>, h: &quire_core::Moderation| HiddenItem {
         kind: item.kind().to_string(),
@@ -329,7 +332,7 @@ fn hidden_items(lib: &Library, ix: &crate::Indexes) -> Result<Vec<HiddenItem>, A
     };
     // Only proposals the index says hide something are read in full.
     let hiding: Vec<u64> = ix
-        .proposals
+        .proposals()
         .iter()
         .filter(|s| s.hidden || s.hidden_comments > 0)
         .map(|s| s.number)

@@ -79,7 +79,7 @@ async fn contents(
                     st.index_query(lib, |ix| {
                         Ok(sections
                             .iter()
-                            .map(|s| (s.id.clone(), ix.proposals.open_shown_count(&s.id)))
+                            .map(|s| (s.id.clone(), ix.proposals().open_shown_count(&s.id)))
                             .collect())
                     })?
                 } else {
@@ -196,13 +196,13 @@ async fn section(
                 };
                 let open = st.index_query(lib, |ix| {
                     let listed: Vec<(u64, String)> = ix
-                        .proposals
+                        .proposals()
                         .newest_first(&filter)
                         .filter(|p| audience.sees(p.hidden, &p.author))
                         .take(OPEN_PROPOSALS_SHOWN)
                         .map(|p| (p.number, p.title.clone()))
                         .collect();
-                    Ok((listed, ix.proposals.open_shown_count(&s.id)))
+                    Ok((listed, ix.proposals().open_shown_count(&s.id)))
                 })?;
                 (lib.section_comments(&id)?, open)
             } else {

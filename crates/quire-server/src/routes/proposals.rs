@@ -342,74 +342,33 @@ struct Listing {
 /// One page of the proposals list, newest first, from the index.
 fn list_page(
     lib: &quire_core::Library,
-    ix: &mut crate::Indexes,
+    ix: &mut quire_core::index::Indexes,
     filter: &ProposalFilter,
     audience: &Audience,
     merge: Option<bool>,
     page: usize,
     titles: &HashMap<String, String>,
 ) -> Result<Listing, AppError> {
-    use quire_core::index::MergeState;
-    // A check made here changes the indexes: `generation` counts it (see `Indexes`).
-    let crate::Indexes {
-        proposals,
-        merges,
-        generation,
-    } = ix;
-    let mut budget = CHECKS_PER_REQUEST;
-    let mut unchecked = 0;
-    let first_row = (page - 1) * PAGE_SIZE;
-    let mut total = 0;
-    let mut page_rows = Vec::new();
-    for s in proposals
-        .newest_first(filter)
-        .filter(|s| audience.sees(s.hidden, &s.author))
-    {
-        if let Some(want) = merge {
-            if s.status != Status::Open {
-                continue;
-            }
-            let known = match merges.state(s.number, &s.commit) {
-                Some(k) => Some(k),
-                None if budget > 0 => {
-                    budget -= 1;
-                    *generation += 1;
-                    Some(merges.check(lib, s.number, &s.commit, &s.base)?)
-                }
-                None => None,
-            };
-            match known {
-                Some(k) if (k == MergeState::Clean) == want => {}
-                Some(_) => continue,
-                None => {
-                    unchecked += 1;
-                    continue;
-                }
-            }
-        }
-        // Only the page's rows are kept; the rest are counted.
-        if total >= first_row && page_rows.len() < PAGE_SIZE {
-            page_rows.push(s.clone());
-        }
-        total += 1;
-    }
+    use quire_core::index::{ListQuery, MergeState, Order};
+    let listed = ix.page(
+        lib,
+        &ListQuery {
+            filter,
+            audience,
+            order: Order::NewestFirst,
+            merge,
+            page,
+            per_page: PAGE_SIZE,
+            check_budget: Some(CHECKS_PER_REQUEST),
+            count_total: true,
+        },
+    )?;
     let mut rows = Vec::new();
-    for s in &page_rows {
-        let merge = if s.status == Status::Open {
-            let state = match merges.state(s.number, &s.commit) {
-                Some(k) => k,
-                None => {
-                    *generation += 1;
-                    merges.check(lib, s.number, &s.commit, &s.base)?
-                }
-            };
-            Some(match state {
-                MergeState::Clean => "can merge",
-                MergeState::Conflict => "needs update",
-            })
-        } else {
-            None
-        };
+    for (s, merge) in &listed.rows {
+        let merge = merge.map(|state| match state {
+            MergeState::Clean => "can merge",
+            MergeState::Conflict => "needs update",
+        });
         rows.push(ProposalRow {
             number: s.number,
             title: s.title.clone(),
@@ -431,8 +390,8 @@ fn list_page(
     }
     Ok(Listing {
         rows,
-        total,
-        unchecked,
+        total: listed.total,
+        unchecked: listed.unchecked,
     })
 }
 

@@ -147,51 +147,29 @@ async fn list(
     }
     let out = state
         .with_index(move |lib, ix| {
-            use quire_core::index::MergeState;
-            // A check made here changes the indexes: `generation` counts it (see `Indexes`).
-            let crate::Indexes {
-                proposals,
-                merges,
-                generation,
-            } = ix;
+            use quire_core::index::{ListQuery, MergeState, Order};
             let filter = ProposalFilter { status, section };
+            let listed = ix.page(
+                lib,
+                &ListQuery {
+                    filter: &filter,
+                    audience: &audience,
+                    order: Order::OldestFirst,
+                    merge: q.merge.map(|m| m == MergeFilter::Clean),
+                    page,
+                    per_page,
+                    check_budget: None,
+                    count_total: false,
+                },
+            )?;
             let mut out = Vec::new();
-            let mut skip = (page - 1) * per_page;
-            for s in proposals.oldest_first(&filter) {
-                if out.len() == per_page {
-                    break;
-                }
-                if !audience.sees(s.hidden, &s.author) {
-                    continue;
-                }
-                let m = if s.status != Status::Open {
-                    Mergeability::Closed
-                } else {
-                    let k = match merges.state(s.number, &s.commit) {
-                        Some(k) => k,
-                        None => {
-                            *generation += 1;
-                            merges.check(lib, s.number, &s.commit, &s.base)?
-                        }
-                    };
-                    match k {
-                        MergeState::Clean => Mergeability::Clean,
-                        // The conflict report is worked out only for conflicting ones.
-                        MergeState::Conflict => lib.mergeability(s.number)?,
-                    }
+            for (s, state) in listed.rows {
+                let m = match state {
+                    None => Mergeability::Closed,
+                    Some(MergeState::Clean) => Mergeability::Clean,
+                    // The conflict report is worked out only for conflicting ones.
+                    Some(MergeState::Conflict) => lib.mergeability(s.number)?,
                 };
-                let keep = match q.merge {
-                    None => true,
-                    Some(MergeFilter::Clean) => m == Mergeability::Clean,
-                    Some(MergeFilter::Conflict) => matches!(m, Mergeability::Conflict { .. }),
-                };
-                if !keep {
-                    continue;
-                }
-                if skip > 0 {
-                    skip -= 1;
-                    continue;
-                }
                 out.push(ProposalSummary {
                     number: s.number,
                     revision: s.revision,

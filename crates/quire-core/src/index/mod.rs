@@ -14,10 +14,14 @@
 //!   checked again; the others keep their result, which is still exact (see
 //!   [`MergeIndex::advance`]).
 //!
-//! Neither type locks anything: a server keeps them behind a lock of its own.
+//! - [`Indexes`]: both, kept consistent, with a generation that counts their changes for
+//!   callers' caches, and one page of a proposals list.
+//!
+//! Files: `saved.rs` (the saved index), `merge.rs` (the merge index), `indexes.rs` (the
+//! coordination). None of the types locks anything: a server keeps [`Indexes`] behind a
+//! lock of its own.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::path::Path;
 use std::sync::Arc;
 
 use git2::Oid;
@@ -28,6 +32,16 @@ use crate::ids::{Identity, SectionId};
 use crate::journal;
 use crate::library::{Library, ProposalFilter};
 use crate::model::{CommitId, Proposal, ReviewRules, Status};
+
+mod indexes;
+mod merge;
+mod saved;
+
+pub use indexes::{Indexes, ListPage, ListQuery, Order};
+pub use merge::{Advance, MergeDone, MergeIndex, MergeJob, MergeState};
+pub(crate) use saved::forget_saved;
+use saved::load_saved;
+pub use saved::SAVED_INDEX;
 
 /// What a list of proposals needs to know of one, without its comments and texts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -217,28 +231,10 @@ impl ProposalIndex {
     /// [`SAVED_INDEX`] in the git directory (written aside, then renamed into place), for
     /// the next [`ProposalIndex::build`] to start from.
     pub fn save(&self, lib: &Library) -> std::io::Result<()> {
-        use std::io::Write as _;
-        let git_dir = lib.git_dir();
-        let path = git_dir.join(SAVED_INDEX);
-        let tmp = git_dir.join(format!("{SAVED_INDEX}.{}.tmp", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-            out.write_all(SAVED_INDEX_HEADER.as_bytes())?;
-            out.write_all(b"\n")?;
-            for e in self.entries.values() {
-                let line = SavedLine {
-                    meta: e.meta.to_string(),
-                    summary: std::borrow::Cow::Borrowed(&*e.summary),
-                };
-                serde_json::to_writer(&mut out, &line)?;
-                out.write_all(b"\n")?;
-            }
-            out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-            std::fs::rename(&tmp, &path)
-        };
-        write().inspect_err(|_| {
-            let _ = std::fs::remove_file(&tmp);
-        })
+        saved::save(
+            lib.git_dir(),
+            self.entries.values().map(|e| (e.meta, &*e.summary)),
+        )
     }
 
     /// Brings the index up to date with the change journal: re-reads the proposals whose
@@ -481,96 +477,6 @@ pub struct ListedRefs {
     targets: Vec<(u64, Oid)>,
 }
 
-/// The file in the git directory that keeps the proposal summaries between runs. It is a
-/// cache: each line holds the event commit it was read from, a line is used only while
-/// that commit is still its proposal's meta ref target, and deleting the file loses
-/// nothing. See FORMAT.md.
-pub use crate::layout::SAVED_INDEX;
-
-/// The first line of [`SAVED_INDEX`]; a file with another first line is ignored (written
-/// by another version).
-const SAVED_INDEX_HEADER: &str = "quire proposal index 2";
-
-#[derive(Serialize, Deserialize)]
-struct SavedLine<'a> {
-    meta: String,
-    summary: std::borrow::Cow<'a, ProposalSummary>,
-}
-
-/// The saved summaries by proposal number, or none when the file is missing, from
-/// another version, or damaged anywhere.
-fn load_saved(git_dir: &Path) -> HashMap<u64, (Oid, ProposalSummary)> {
-    use std::io::BufRead as _;
-    // Line by line: the file is about 500 bytes a proposal, and need not be in memory
-    // whole beside what is read from it.
-    let Ok(file) = std::fs::File::open(git_dir.join(SAVED_INDEX)) else {
-        return HashMap::new();
-    };
-    let mut lines = std::io::BufReader::with_capacity(1 << 16, file).lines();
-    if !matches!(lines.next(), Some(Ok(h)) if h == SAVED_INDEX_HEADER) {
-        return HashMap::new();
-    }
-    let mut out = HashMap::new();
-    for line in lines {
-        let Ok(line) = line else {
-            return HashMap::new();
-        };
-        let Ok(saved) = serde_json::from_str::<SavedLine<'_>>(&line) else {
-            return HashMap::new();
-        };
-        let Ok(meta) = Oid::from_str(&saved.meta) else {
-            return HashMap::new();
-        };
-        let summary = saved.summary.into_owned();
-        out.insert(summary.number, (meta, summary));
-    }
-    out
-}
-
-/// Removes the saved summaries of `numbers` from [`SAVED_INDEX`] (after a redaction, so
-/// that no copy of a redacted title is left in it). The file is rewritten aside and
-/// renamed into place; one it cannot read is deleted, which loses only a cache.
-pub(crate) fn forget_saved(git_dir: &Path, numbers: &[u64]) -> std::io::Result<()> {
-    use std::io::{BufRead as _, Write as _};
-    let path = git_dir.join(SAVED_INDEX);
-    let file = match std::fs::File::open(&path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    let tmp = git_dir.join(format!("{SAVED_INDEX}.{}.forget.tmp", std::process::id()));
-    let rewrite = || -> std::io::Result<bool> {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-            let line = line?;
-            if i > 0 {
-                let Ok(saved) = serde_json::from_str::<SavedLine<'_>>(&line) else {
-                    return Ok(false);
-                };
-                if numbers.contains(&saved.summary.number) {
-                    continue;
-                }
-            }
-            out.write_all(line.as_bytes())?;
-            out.write_all(b"\n")?;
-        }
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        Ok(true)
-    };
-    match rewrite() {
-        Ok(true) => std::fs::rename(&tmp, &path),
-        Ok(false) => {
-            let _ = std::fs::remove_file(&tmp);
-            std::fs::remove_file(&path)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            // A cache that cannot be rewritten must not keep the text: remove it.
-            std::fs::remove_file(&path).or(Err(e))
-        }
-    }
-}
-
 /// The summaries of the given proposals' event-log tips.
 fn read_summaries(
     lib: &Library,
@@ -580,275 +486,4 @@ fn read_summaries(
         .iter()
         .map(|&(n, meta)| Ok((n, meta, ProposalSummary::of(&lib.proposal_at(meta)?))))
         .collect()
-}
-
-/// Whether an open proposal's latest revision merges cleanly into `main`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MergeState {
-    /// A 3-way merge into `main` has no conflict (or the revision is already in).
-    Clean,
-    /// It conflicts: the proposal needs an update.
-    Conflict,
-}
-
-#[derive(Debug, Clone)]
-struct MergeEntry {
-    revision: CommitId,
-    /// The files the revision changes against its base.
-    paths: Arc<[String]>,
-    /// `None` once `main` has changed one of `paths`: to be checked again.
-    state: Option<MergeState>,
-}
-
-/// The mergeability of open proposals against one `main` commit. See the module docs.
-#[derive(Debug, Clone, Default)]
-pub struct MergeIndex {
-    main: Option<Oid>,
-    entries: HashMap<u64, MergeEntry>,
-}
-
-/// What one [`MergeIndex::advance`] did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Advance {
-    /// Files that differ between the old and the new `main`.
-    pub changed_paths: usize,
-    /// Results kept because the proposal changes none of those files.
-    pub kept: usize,
-    /// Results dropped, to be checked again.
-    pub dropped: usize,
-}
-
-impl MergeIndex {
-    /// The `main` commit the results hold for.
-    pub fn main(&self) -> Option<String> {
-        self.main.map(|m| m.to_string())
-    }
-
-    /// How many results are held.
-    pub fn len(&self) -> usize {
-        self.entries.values().filter(|e| e.state.is_some()).count()
-    }
-
-    /// True if none are held.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The known state of proposal `n` at revision `commit`, if it has been checked
-    /// against the current `main`. `None` means "still checking".
-    pub fn state(&self, n: u64, commit: &CommitId) -> Option<MergeState> {
-        let e = self.entries.get(&n)?;
-        if &e.revision == commit {
-            e.state
-        } else {
-            None
-        }
-    }
-
-    /// Moves the results to `main`'s current commit. If the new `main` descends from the
-    /// old one, a result stays valid unless the proposal changes a file that differs
-    /// between the two: the merge base of a revision and `main` is the revision's base
-    /// either way, and every other file merges to `main`'s version. Otherwise (first call,
-    /// or `main` was rewound) every result is dropped.
-    pub fn advance(&mut self, lib: &Library) -> Result<Advance> {
-        let new = lib.main_oid()?;
-        let mut out = Advance::default();
-        let Some(old) = self.main else {
-            self.main = Some(new);
-            out.dropped = self.forget_all();
-            return Ok(out);
-        };
-        if old == new {
-            return Ok(out);
-        }
-        if !lib.is_ancestor(old, new)? {
-            self.main = Some(new);
-            out.dropped = self.forget_all();
-            return Ok(out);
-        }
-        let changed: HashSet<String> = lib.changed_paths(old, new)?.into_iter().collect();
-        out.changed_paths = changed.len();
-        // A dropped result keeps its revision's changed files, which do not depend on
-        // `main`, so the check again needs no tree diff.
-        for e in self.entries.values_mut() {
-            if e.state.is_none() {
-                continue;
-            }
-            if e.paths.iter().any(|p| changed.contains(p)) {
-                e.state = None;
-                out.dropped += 1;
-            } else {
-                out.kept += 1;
-            }
-        }
-        self.main = Some(new);
-        Ok(out)
-    }
-
-    /// Marks every result to be checked again; returns how many there were.
-    fn forget_all(&mut self) -> usize {
-        let mut n = 0;
-        for e in self.entries.values_mut() {
-            n += usize::from(e.state.take().is_some());
-        }
-        n
-    }
-
-    /// Forgets proposals that are no longer open or whose latest revision changed.
-    pub fn retain_current(&mut self, index: &ProposalIndex) {
-        self.entries.retain(|n, e| {
-            index
-                .get(*n)
-                .is_some_and(|s| s.status == Status::Open && e.revision == s.commit)
-        });
-    }
-
-    /// Checks proposal `n` (open, latest revision `commit`) against the `main` the index
-    /// holds, stores and returns the result.
-    pub fn check(
-        &mut self,
-        lib: &Library,
-        n: u64,
-        commit: &CommitId,
-        base: &CommitId,
-    ) -> Result<MergeState> {
-        let main = match self.main {
-            Some(m) => m,
-            None => {
-                self.advance(lib)?;
-                lib.main_oid()?
-            }
-        };
-        if let Some(s) = self.state(n, commit) {
-            return Ok(s);
-        }
-        let paths = match self.entries.get(&n) {
-            Some(e) if &e.revision == commit => Some(Arc::clone(&e.paths)),
-            _ => None,
-        };
-        let job = MergeJob {
-            n,
-            revision: commit.clone(),
-            base: base.clone(),
-            main,
-            paths,
-        };
-        let done = job.run(lib)?;
-        let state = done.state;
-        self.apply(vec![done]);
-        Ok(state)
-    }
-
-    /// Up to `limit` checks still to make (open proposals of `index` without a result),
-    /// after moving to `main`'s current commit. The checks need no access to the index:
-    /// run them with [`MergeJob::run`] without holding whatever guards it, then
-    /// [`MergeIndex::apply`] the results.
-    pub fn jobs(
-        &mut self,
-        lib: &Library,
-        index: &ProposalIndex,
-        limit: usize,
-    ) -> Result<Vec<MergeJob>> {
-        self.advance(lib)?;
-        let Some(main) = self.main else {
-            return Ok(Vec::new());
-        };
-        Ok(index
-            .iter()
-            .filter(|s| s.status == Status::Open && self.state(s.number, &s.commit).is_none())
-            .take(limit)
-            .map(|s| MergeJob {
-                n: s.number,
-                revision: s.commit.clone(),
-                base: s.base.clone(),
-                main,
-                paths: self
-                    .entries
-                    .get(&s.number)
-                    .filter(|e| e.revision == s.commit)
-                    .map(|e| Arc::clone(&e.paths)),
-            })
-            .collect())
-    }
-
-    /// Keeps the results of checks made against the `main` the index holds now; results
-    /// for another `main` (it moved meanwhile) are dropped. Returns how many were kept.
-    pub fn apply(&mut self, done: Vec<MergeDone>) -> usize {
-        let mut kept = 0;
-        for d in done {
-            if Some(d.main) != self.main {
-                continue;
-            }
-            self.entries.insert(
-                d.n,
-                MergeEntry {
-                    revision: d.revision,
-                    paths: d.paths,
-                    state: Some(d.state),
-                },
-            );
-            kept += 1;
-        }
-        kept
-    }
-
-    /// Checks every open proposal of `index` that has no result yet, up to `limit` of
-    /// them; returns how many it checked.
-    pub fn fill(&mut self, lib: &Library, index: &ProposalIndex, limit: usize) -> Result<usize> {
-        let jobs = self.jobs(lib, index, limit)?;
-        let n = jobs.len();
-        let done = jobs
-            .into_iter()
-            .map(|j| j.run(lib))
-            .collect::<Result<Vec<_>>>()?;
-        self.apply(done);
-        Ok(n)
-    }
-}
-
-/// One mergeability check to make (see [`MergeIndex::jobs`]).
-#[derive(Debug, Clone)]
-pub struct MergeJob {
-    n: u64,
-    revision: CommitId,
-    base: CommitId,
-    main: Oid,
-    /// The files the revision changes, when already known.
-    paths: Option<Arc<[String]>>,
-}
-
-/// The result of a [`MergeJob`].
-#[derive(Debug, Clone)]
-pub struct MergeDone {
-    n: u64,
-    revision: CommitId,
-    main: Oid,
-    paths: Arc<[String]>,
-    state: MergeState,
-}
-
-impl MergeJob {
-    /// Makes the check: a 3-way merge of the files the revision changes (see
-    /// [`MergeIndex`]).
-    pub fn run(self, lib: &Library) -> Result<MergeDone> {
-        let revision = crate::library::id_to_oid(&self.revision)?;
-        let base = crate::library::id_to_oid(&self.base)?;
-        let paths = match self.paths {
-            Some(p) => p,
-            None => lib.changed_paths(base, revision)?.into(),
-        };
-        let state = if lib.merges_cleanly_at(revision, base, self.main, &paths)? {
-            MergeState::Clean
-        } else {
-            MergeState::Conflict
-        };
-        Ok(MergeDone {
-            n: self.n,
-            revision: self.revision,
-            main: self.main,
-            paths,
-            state,
-        })
-    }
 }
