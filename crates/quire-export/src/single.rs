@@ -7,7 +7,9 @@
 use std::fmt::Write as _;
 
 use crate::data::EditionData;
-use crate::render::{esc, render_section};
+use quire_core::prose::escape_html;
+
+use crate::render::render_section;
 use crate::site::{changes_body, contributors_body, CSS};
 
 /// The single-file HTML of an edition.
@@ -26,16 +28,20 @@ pub(crate) fn single_html(data: &EditionData) -> String {
          <nav class=\"site-nav\" aria-label=\"Edition\"><ul><li><a href=\"#Contents\">Contents</a></li>\
          <li><a href=\"#Changes\">What changed</a></li><li><a href=\"#Contributors\">Contributors</a></li></ul></nav>\n\
          </div>\n</header>\n<main id=\"Main\" tabindex=\"-1\">\n",
-        esc(&data.resource_title),
-        esc(&data.label()),
-        esc(&data.resource_title),
-        esc(&data.label()),
+        escape_html(&data.resource_title),
+        escape_html(&data.label()),
+        escape_html(&data.resource_title),
+        escape_html(&data.label()),
     );
-    let _ = writeln!(out, "<h1 id=\"Top\">{}</h1>", esc(&data.resource_title));
+    let _ = writeln!(
+        out,
+        "<h1 id=\"Top\">{}</h1>",
+        escape_html(&data.resource_title)
+    );
     if let Some(s) = &data.subtitle {
-        let _ = writeln!(out, "<p class=\"subtitle\">{}</p>", esc(s));
+        let _ = writeln!(out, "<p class=\"subtitle\">{}</p>", escape_html(s));
     }
-    let _ = writeln!(out, "<p class=\"meta\">{}</p>", esc(&data.label()));
+    let _ = writeln!(out, "<p class=\"meta\">{}</p>", escape_html(&data.label()));
     if !data.notes.trim().is_empty() {
         out.push_str(&quire_core::prose::safe_html(&data.notes, "Notes-"));
     }
@@ -45,11 +51,16 @@ pub(crate) fn single_html(data: &EditionData) -> String {
         let _ = writeln!(
             out,
             "<h3>{}</h3>\n<ol start=\"{position}\">",
-            esc(&part.title)
+            escape_html(&part.title)
         );
         for &i in &part.sections {
             let s = &data.sections[i];
-            let _ = writeln!(out, "<li><a href=\"#{}\">{}</a></li>", s.id, esc(&s.title));
+            let _ = writeln!(
+                out,
+                "<li><a href=\"#{}\">{}</a></li>",
+                s.id,
+                escape_html(&s.title)
+            );
             position += 1;
         }
         out.push_str("</ol>\n");
@@ -59,8 +70,8 @@ pub(crate) fn single_html(data: &EditionData) -> String {
         let _ = writeln!(
             out,
             "<p class=\"part-title\" id=\"Part-{}\">{}</p>",
-            esc(&part.id),
-            esc(&part.title)
+            escape_html(&part.id),
+            escape_html(&part.title)
         );
         for &i in &part.sections {
             let s = &data.sections[i];
@@ -80,8 +91,8 @@ pub(crate) fn single_html(data: &EditionData) -> String {
     let _ = writeln!(
         out,
         "<p>{}: {}. Published with Quire from commit <code>{}</code>.</p>",
-        esc(&data.resource_title),
-        esc(&data.label()),
+        escape_html(&data.resource_title),
+        escape_html(&data.label()),
         &data.commit[..data.commit.len().min(12)]
     );
     out.push_str("</div>\n</footer>\n</body>\n</html>\n");

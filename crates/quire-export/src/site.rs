@@ -10,7 +10,9 @@ use quire_core::prose::{self, BlockDiff, DiffStats, ProseDiff};
 use serde::Serialize;
 
 use crate::data::{ChangeKind, EditionData};
-use crate::render::{esc, render_section, RenderedSection};
+use quire_core::prose::escape_html;
+
+use crate::render::{render_section, RenderedSection};
 
 /// The stylesheet, shared with the single-file export.
 pub(crate) const CSS: &str = include_str!("../assets/site.css");
@@ -31,7 +33,7 @@ pub(crate) enum Nav {
 /// `"../"`).
 pub(crate) fn page(data: &EditionData, root: &str, title: &str, nav: Nav, body: &str) -> String {
     let mut out = String::with_capacity(body.len() + 3000);
-    let resource = esc(&data.resource_title);
+    let resource = escape_html(&data.resource_title);
     let _ = writeln!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -43,9 +45,9 @@ pub(crate) fn page(data: &EditionData, root: &str, title: &str, nav: Nav, body: 
          <header class=\"site-header\">\n<div class=\"inner\">\n\
          <p class=\"site-title\"><a href=\"{root}index.html\">{resource}</a>\
          <span class=\"edition\">{}</span></p>",
-        esc(title),
-        esc(&data.title),
-        esc(&data.label()),
+        escape_html(title),
+        escape_html(&data.title),
+        escape_html(&data.label()),
     );
     let item = |out: &mut String, href: &str, label: &str, this: Nav| {
         let current = if nav == this {
@@ -84,7 +86,7 @@ pub(crate) fn page(data: &EditionData, root: &str, title: &str, nav: Nav, body: 
     let _ = writeln!(
         out,
         "<p>{resource}: {}. Published with Quire from commit <code>{}</code>.</p>",
-        esc(&data.label()),
+        escape_html(&data.label()),
         &data.commit[..data.commit.len().min(12)],
     );
     out.push_str("</div>\n</footer>\n");
@@ -101,9 +103,9 @@ pub(crate) fn page(data: &EditionData, root: &str, title: &str, nav: Nav, body: 
 /// `index.html`: title, edition, notes and the contents by part.
 pub(crate) fn contents_page(data: &EditionData) -> String {
     let mut b = String::new();
-    let _ = writeln!(b, "<h1>{}</h1>", esc(&data.resource_title));
+    let _ = writeln!(b, "<h1>{}</h1>", escape_html(&data.resource_title));
     if let Some(s) = &data.subtitle {
-        let _ = writeln!(b, "<p class=\"subtitle\">{}</p>", esc(s));
+        let _ = writeln!(b, "<p class=\"subtitle\">{}</p>", escape_html(s));
     }
     let _ = writeln!(b, "<p class=\"meta\">{}</p>", edition_line(data));
     if !data.notes.trim().is_empty() {
@@ -123,8 +125,8 @@ pub(crate) fn contents_page(data: &EditionData) -> String {
         let _ = writeln!(
             b,
             "<h3 id=\"part-{}\">{}</h3>\n<ol start=\"{position}\">",
-            esc(&part.id),
-            esc(&part.title)
+            escape_html(&part.id),
+            escape_html(&part.title)
         );
         for &i in &part.sections {
             let s = &data.sections[i];
@@ -132,7 +134,7 @@ pub(crate) fn contents_page(data: &EditionData) -> String {
                 b,
                 "<li><a href=\"sections/{}.html\">{}</a></li>",
                 s.id,
-                esc(&s.title)
+                escape_html(&s.title)
             );
             position += 1;
         }
@@ -146,8 +148,8 @@ fn edition_line(data: &EditionData) -> String {
     match &data.date {
         Some(d) => format!(
             "{} (edition <code>{}</code>), published <time datetime=\"{d}\">{d}</time>.",
-            esc(&data.title),
-            esc(&data.slug)
+            escape_html(&data.title),
+            escape_html(&data.slug)
         ),
         None => format!(
             "The working draft at commit <code>{}</code>: not a published edition.",
@@ -164,7 +166,7 @@ pub(crate) fn section_page(data: &EditionData, i: usize, r: &RenderedSection) ->
         b,
         "<nav class=\"breadcrumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"../index.html\">Contents</a></li>\
          <li>{}</li></ol></nav>",
-        esc(data.part_title(&s.part))
+        escape_html(data.part_title(&s.part))
     );
     let _ = writeln!(b, "<article class=\"section-text\">\n{}</article>", r.html);
     b.push_str("<nav class=\"pager\" aria-label=\"Previous and next section\">\n");
@@ -174,7 +176,7 @@ pub(crate) fn section_page(data: &EditionData, i: usize, r: &RenderedSection) ->
                 b,
                 "<a class=\"prev\" rel=\"prev\" href=\"{}.html\"><span class=\"dir\">Previous section</span>{}</a>",
                 p.id,
-                esc(&p.title)
+                escape_html(&p.title)
             );
         }
         None => b.push_str(
@@ -187,7 +189,7 @@ pub(crate) fn section_page(data: &EditionData, i: usize, r: &RenderedSection) ->
                 b,
                 "<a class=\"next\" rel=\"next\" href=\"{}.html\"><span class=\"dir\">Next section</span>{}</a>",
                 n.id,
-                esc(&n.title)
+                escape_html(&n.title)
             );
         }
         None => b.push_str(
@@ -270,7 +272,7 @@ pub(crate) fn changes_body(
             let _ = writeln!(
                 b,
                 "<p class=\"lead\">This is the first edition of {}; there is no earlier edition to compare it with.</p>",
-                esc(&data.resource_title)
+                escape_html(&data.resource_title)
             );
         }
         Some(p) => {
@@ -288,9 +290,9 @@ pub(crate) fn changes_body(
             let _ = writeln!(
                 b,
                 "<p class=\"lead\">Compared with the previous edition, {} (<code>{}</code>, {}).</p>",
-                esc(&p.title),
-                esc(&p.slug),
-                esc(&p.date)
+                escape_html(&p.title),
+                escape_html(&p.slug),
+                escape_html(&p.date)
             );
             let _ = writeln!(
                 b,
@@ -316,8 +318,8 @@ pub(crate) fn changes_body(
                 "<li id=\"{prefix}proposal-{}\">#{} {} — proposed by {}. Sections: ",
                 c.entry.proposal,
                 c.entry.proposal,
-                esc(&c.title),
-                esc(&c.entry.author.name)
+                escape_html(&c.title),
+                escape_html(&c.entry.author.name)
             );
             section_links(data, b, &c.entry.sections, section_href);
             b.push_str("</li>\n");
@@ -352,16 +354,19 @@ pub(crate) fn changes_body(
             d.id
         );
         let title = match d.kind {
-            ChangeKind::Removed => format!("{} <span class=\"tag\">removed</span>", esc(&d.title)),
+            ChangeKind::Removed => format!(
+                "{} <span class=\"tag\">removed</span>",
+                escape_html(&d.title)
+            ),
             ChangeKind::Added => format!(
                 "<a href=\"{}\">{}</a> <span class=\"tag\">new</span>",
                 section_href(d.id.as_str()),
-                esc(&d.title)
+                escape_html(&d.title)
             ),
             ChangeKind::Changed => format!(
                 "<a href=\"{}\">{}</a>",
                 section_href(d.id.as_str()),
-                esc(&d.title)
+                escape_html(&d.title)
             ),
         };
         let _ = writeln!(b, "<h3 id=\"{prefix}change-{}-title\">{title}</h3>", d.id);
@@ -370,7 +375,7 @@ pub(crate) fn changes_body(
             .changes
             .iter()
             .filter(|c| c.entry.sections.contains(&d.id))
-            .map(|c| format!("#{} {}", c.entry.proposal, esc(&c.title)))
+            .map(|c| format!("#{} {}", c.entry.proposal, escape_html(&c.title)))
             .collect();
         if !by.is_empty() {
             let _ = writeln!(b, "<p class=\"meta\">From: {}.</p>", by.join("; "));
@@ -437,8 +442,12 @@ fn section_links(
     let links: Vec<String> = ids
         .iter()
         .map(|id| match data.section_title(id) {
-            Some(t) => format!("<a href=\"{}\">{}</a>", section_href(id.as_str()), esc(t)),
-            None => format!("{} (removed)", esc(id.as_str())),
+            Some(t) => format!(
+                "<a href=\"{}\">{}</a>",
+                section_href(id.as_str()),
+                escape_html(t)
+            ),
+            None => format!("{} (removed)", escape_html(id.as_str())),
         })
         .collect();
     b.push_str(&links.join(", "));
@@ -471,7 +480,7 @@ pub(crate) fn contributors_body(
     let _ = writeln!(
         b,
         "<p class=\"lead\">{} is written in the open. These {} people proposed the changes merged into this edition. Thank you.</p>",
-        esc(&data.resource_title),
+        escape_html(&data.resource_title),
         people.len()
     );
     b.push_str("<ul class=\"contributors\">\n");
@@ -480,10 +489,15 @@ pub(crate) fn contributors_body(
             b,
             "<li class=\"contributor\" id=\"{prefix}contributor-{}\"><strong class=\"name\">{}</strong>\n<ul>",
             i + 1,
-            esc(p.name)
+            escape_html(p.name)
         );
         for c in &p.proposals {
-            let _ = write!(b, "<li>#{} {}. Sections: ", c.entry.proposal, esc(&c.title));
+            let _ = write!(
+                b,
+                "<li>#{} {}. Sections: ",
+                c.entry.proposal,
+                escape_html(&c.title)
+            );
             section_links(data, b, &c.entry.sections, section_href);
             b.push_str("</li>\n");
         }

@@ -70,14 +70,13 @@
 
 mod align;
 mod diff;
+mod escape;
 mod markdown;
 mod render;
 pub mod safe;
 
 pub use diff::{diff, diff_with, BlockDiff, DiffOptions, DiffStats, ProseDiff, Span, SpanOp};
+pub use escape::{escape_html, escape_into, escape_xml};
 pub use markdown::{blocks, first_heading, markdown_options, to_html, Block, BlockKind};
-pub use render::{
-    escape_html, escape_into, render_html, render_text, render_text_with_context, TextStyle,
-    ELISION,
-};
+pub use render::{render_html, render_text, render_text_with_context, TextStyle, ELISION};
 pub use safe::{safe_blocks, safe_html};

@@ -1,6 +1,7 @@
 //! Rendering a [`ProseDiff`] as text for terminals and as an HTML fragment.
 
 use crate::diff::{BlockDiff, ProseDiff, Span, SpanOp};
+use crate::escape::escape_into;
 
 /// The markers that [`render_text`] puts around inserted and deleted text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,28 +177,6 @@ fn tagged(out: &mut String, tag: &str, text: &str) {
     out.push_str("</");
     out.push_str(tag);
     out.push('>');
-}
-
-/// Appends `text` escaped for HTML element content and attribute values (`& < > " '`).
-/// The one HTML escaper of Quire: the server and the exporters use it too.
-pub fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// `text` escaped for HTML element content and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    escape_into(&mut out, text);
-    out
 }
 
 #[cfg(test)]
