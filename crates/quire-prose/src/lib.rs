@@ -40,7 +40,8 @@
 //! a release build (`cargo run --release -p quire-prose --example bench`).
 //!
 //! A diff renders as terminal text ([`render_text`], [`TextStyle`]), as an escaped HTML
-//! fragment ([`render_html`]) or, through its `Serialize` impls, as JSON.
+//! fragment ([`render_html`], or two columns with [`render_side_by_side`]) or, through its
+//! `Serialize` impls, as JSON.
 //!
 //! ```
 //! use quire_prose::{diff, render_text, BlockDiff, Span, SpanOp, TextStyle};
@@ -78,5 +79,7 @@ pub mod safe;
 pub use diff::{diff, diff_with, BlockDiff, DiffOptions, DiffStats, ProseDiff, Span, SpanOp};
 pub use escape::{escape_html, escape_into, escape_xml};
 pub use markdown::{blocks, first_heading, markdown_options, to_html, Block, BlockKind};
-pub use render::{render_html, render_text, render_text_with_context, TextStyle, ELISION};
+pub use render::{
+    render_html, render_side_by_side, render_text, render_text_with_context, TextStyle, ELISION,
+};
 pub use safe::{safe_blocks, safe_html};
