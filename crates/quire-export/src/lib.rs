@@ -172,7 +172,7 @@ pub fn write_site(
     write_folder(out, opts, data, total, progress, |w| {
         let rendered = site::render_all(data);
         let section_href = |id: &str| format!("sections/{id}.html");
-        w.file("site.css", site::CSS)?;
+        w.file("site.css", &site::CSS)?;
         w.file("search.js", site::SEARCH_JS)?;
         w.file("index.html", &site::contents_page(data))?;
         for (i, r) in rendered.iter().enumerate() {

@@ -21,7 +21,7 @@ pub(crate) fn single_html(data: &EditionData) -> String {
         "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"Quire\">\n\
-         <title>{} — {}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n\
+         <title>{} — {}</title>\n<style>\n{css}</style>\n</head>\n<body>\n\
          <a class=\"skip-link\" href=\"#Main\">Skip to main content</a>\n\
          <header class=\"site-header\">\n<div class=\"inner\">\n\
          <p class=\"site-title\"><a href=\"#Top\">{}</a><span class=\"edition\">{}</span></p>\n\
@@ -32,6 +32,7 @@ pub(crate) fn single_html(data: &EditionData) -> String {
         escape_html(&data.label()),
         escape_html(&data.resource_title),
         escape_html(&data.label()),
+        css = CSS.as_str(),
     );
     let _ = writeln!(
         out,

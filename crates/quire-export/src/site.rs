@@ -14,8 +14,10 @@ use quire_core::prose::escape_html;
 
 use crate::render::{render_section, RenderedSection};
 
-/// The stylesheet, shared with the single-file export.
-pub(crate) const CSS: &str = include_str!("../assets/site.css");
+/// The stylesheet, shared with the single-file export: the diff markup's
+/// ([`prose::DIFF_CSS`]), then the site's own (whose print styles override it).
+pub(crate) static CSS: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| [prose::DIFF_CSS, include_str!("../assets/site.css")].join("\n"));
 /// The search script.
 pub(crate) const SEARCH_JS: &str = include_str!("../assets/search.js");
 

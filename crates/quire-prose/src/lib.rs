@@ -80,6 +80,7 @@ pub use diff::{diff, diff_with, BlockDiff, DiffOptions, DiffStats, ProseDiff, Sp
 pub use escape::{escape_html, escape_into, escape_xml};
 pub use markdown::{blocks, first_heading, markdown_options, to_html, Block, BlockKind};
 pub use render::{
-    render_html, render_side_by_side, render_text, render_text_with_context, TextStyle, ELISION,
+    render_html, render_side_by_side, render_text, render_text_with_context, TextStyle, DIFF_CSS,
+    ELISION,
 };
 pub use safe::{safe_blocks, safe_html};

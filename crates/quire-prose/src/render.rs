@@ -123,6 +123,11 @@ fn wrap(text: &str, open: &str, close: &str) -> String {
     [open, text, close].concat()
 }
 
+/// The stylesheet for the markup of [`render_html`] and [`render_side_by_side`] (inside an
+/// element of class `diff` or `diff-side`): the one home of the diff's colours, used by the
+/// review server and the exported editions.
+pub const DIFF_CSS: &str = include_str!("../assets/diff.css");
+
 /// Renders a diff as an HTML fragment: one
 /// `<div class="block block-{kind} {op}">` per block (`kind` as in
 /// [`BlockKind::as_str`](crate::BlockKind::as_str), `op` one of `unchanged`, `added`,

@@ -33,10 +33,9 @@ use crate::store::User;
 use crate::templates::{page, Badges, Chrome, CommentView};
 use crate::{AppError, AppState};
 use views::{
-    demote_headings, error_for, sentence, short_time, Choice, ConflictView, Drafts,
-    ErrorItem, HunkView, ProposalPage, ProposalRow, ProposalsPage, ProposePage, ReviewView,
-    RevisePage, RevisionView, SectionHtml, SectionRef, SideHtml, SignInNeededPage, Tab, TextField,
-    UpdatePage,
+    demote_headings, error_for, sentence, short_time, Choice, ConflictView, Drafts, ErrorItem,
+    HunkView, ProposalPage, ProposalRow, ProposalsPage, ProposePage, ReviewView, RevisePage,
+    RevisionView, SectionHtml, SectionRef, SideHtml, SignInNeededPage, Tab, TextField, UpdatePage,
 };
 
 /// Routes of this module.
