@@ -12,8 +12,8 @@
 //! 1. [`edition_source`] turns an [`EditionText`] into typst markup. Every piece of text
 //!    from the library goes through [`escape_text`] (markup) or [`string_literal`] (code), so
 //!    no text can reach typst as markup or code; section Markdown is converted event by
-//!    event ([`markdown_to_typst`]) with the one set of parser options Quire uses
-//!    ([`quire_prose::markdown_options`]).
+//!    event ([`markdown_to_typst`]) from Quire's one Markdown parser
+//!    ([`quire_prose::parser`]: the one set of options, the byte order mark dropped).
 //! 2. [`typeset_pdf`] compiles that markup in a minimal [`typst::World`]: one main source,
 //!    the fonts bundled with typst (`typst-assets`), and no files, packages, clock or
 //!    network. Typesetting is deterministic: the same edition gives the same bytes.

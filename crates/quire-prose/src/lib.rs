@@ -1,7 +1,8 @@
 //! Markdown blocks and prose-aware word diffs.
 //!
 //! This crate is the one place in Quire that parses Markdown: [`markdown_options`] owns
-//! the pulldown-cmark options, [`blocks`] splits a document into its top-level blocks,
+//! the pulldown-cmark options and [`parser`] reads a text with them (a byte order mark
+//! dropped), [`blocks`] splits a document into its top-level blocks,
 //! [`first_heading`] finds a section's title and [`to_html`] renders (unsanitised) HTML.
 //! It is also the one home of rendering user-written Markdown for display: [`safe_html`]
 //! (and the parts of it in [`safe`]) renders block by block and sanitises each block, for
@@ -78,7 +79,7 @@ pub mod safe;
 
 pub use diff::{diff, diff_with, BlockDiff, DiffOptions, DiffStats, ProseDiff, Span, SpanOp};
 pub use escape::{escape_html, escape_into, escape_xml};
-pub use markdown::{blocks, first_heading, markdown_options, to_html, Block, BlockKind};
+pub use markdown::{blocks, first_heading, markdown_options, parser, to_html, Block, BlockKind};
 pub use render::{
     render_html, render_side_by_side, render_text, render_text_with_context, TextStyle, DIFF_CSS,
     ELISION,
