@@ -55,7 +55,7 @@ use std::path::{Path, PathBuf};
 
 use quire_core::Library;
 
-pub use data::{ChangeKind, EditionData, HIDDEN_TITLE};
+pub use data::{ChangeKind, EditionData, DRAFT_NOTES, DRAFT_TITLE, HIDDEN_TITLE};
 pub use render::{content_anchor, render_section, Anchor, RenderedSection};
 
 /// What can go wrong in an export.
