@@ -50,6 +50,7 @@ mod markdown;
 pub mod render;
 mod single;
 mod site;
+mod templates;
 
 use std::path::{Path, PathBuf};
 
