@@ -220,6 +220,10 @@ impl Identity {
 /// the draft in an export or a print edition.
 pub const DRAFT: &str = "draft";
 
+/// The title of the draft of the next edition wherever readers see it: the server's pages,
+/// the exports and the print edition.
+pub const DRAFT_TITLE: &str = "Working draft";
+
 /// True when a revision spec names the draft of the next edition: `main`, `draft` or
 /// nothing at all (surrounding whitespace ignored).
 pub fn names_draft(spec: &str) -> bool {

@@ -15,8 +15,8 @@ use crate::Result;
 /// policy's, as everywhere).
 pub use quire_core::policy::HIDDEN_TITLE;
 
-/// The title of the draft of the next edition, for readers (as on the server's pages).
-pub const DRAFT_TITLE: &str = "Working draft";
+/// The title of the draft (the core's, as on the server's pages).
+pub use quire_core::ids::DRAFT_TITLE;
 
 /// What an export or print edition of the draft says about it, in place of an edition's
 /// notes.
