@@ -175,13 +175,6 @@ pub fn render_html(diff: &ProseDiff) -> String {
 /// column holds unchanged and removed text with deletions in `<del>`, the new column
 /// unchanged and added text with insertions in `<ins>`; a block only one side has appears
 /// only in that column. All text is escaped.
-///
-/// ```
-/// let d = quire_prose::diff("Fix <b>potholes</b>.", "Fix <b>roads</b>.");
-/// let (old, new) = quire_prose::render_side_by_side(&d);
-/// assert_eq!(old, "<div class=\"block block-paragraph changed\">Fix &lt;b&gt;<del>potholes</del>&lt;/b&gt;.</div>\n");
-/// assert_eq!(new, "<div class=\"block block-paragraph changed\">Fix &lt;b&gt;<ins>roads</ins>&lt;/b&gt;.</div>\n");
-/// ```
 pub fn render_side_by_side(diff: &ProseDiff) -> (String, String) {
     let mut old = String::new();
     let mut new = String::new();
@@ -383,5 +376,16 @@ mod tests {
         assert!(new.contains("&lt;script&gt;x&lt;/script&gt;"), "{new}");
         assert!(!new.contains("<script>"), "{new}");
         assert!(old.contains("Fix &lt;b&gt;"), "{old}");
+
+        // The same block markup as render_html, one column each.
+        let (old, new) = render_side_by_side(&diff("Fix <b>potholes</b>.", "Fix <b>roads</b>."));
+        assert_eq!(
+            old,
+            "<div class=\"block block-paragraph changed\">Fix &lt;b&gt;<del>potholes</del>&lt;/b&gt;.</div>\n"
+        );
+        assert_eq!(
+            new,
+            "<div class=\"block block-paragraph changed\">Fix &lt;b&gt;<ins>roads</ins>&lt;/b&gt;.</div>\n"
+        );
     }
 }
