@@ -86,7 +86,7 @@ impl EditionSlug {
             .and_then(|()| {
                 if slug.ends_with(".lock") {
                     Err("it must not end with '.lock', which git keeps for lock files".into())
-                } else if slug == "main" || slug == "draft" {
+                } else if names_draft(slug) {
                     Err("'main' and 'draft' name the draft of the next edition".into())
                 } else if slug == "latest" {
                     Err("'latest' always means the newest edition (as in /read/latest/)".into())
@@ -214,6 +214,20 @@ impl Identity {
             email: email.to_string(),
         })
     }
+}
+
+/// What readers call the draft of the next edition (`main` is its branch): the slug of
+/// the draft in an export or a print edition.
+pub const DRAFT: &str = "draft";
+
+/// The title of the draft of the next edition wherever readers see it: the server's pages,
+/// the exports and the print edition.
+pub const DRAFT_TITLE: &str = "Working draft";
+
+/// True when a revision spec names the draft of the next edition: `main`, `draft` or
+/// nothing at all (surrounding whitespace ignored).
+pub fn names_draft(spec: &str) -> bool {
+    matches!(spec.trim(), "" | "main" | DRAFT)
 }
 
 /// The mail domain of the identities a review server writes to git for its accounts
@@ -369,6 +383,16 @@ pub(crate) fn printable(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn main_draft_and_nothing_name_the_draft() {
+        for spec in ["", " ", "main", "draft", " main\n"] {
+            assert!(names_draft(spec), "{spec:?}");
+        }
+        for spec in ["Main", "drafts", "spring-2027", "edition/draft"] {
+            assert!(!names_draft(spec), "{spec:?}");
+        }
+    }
 
     #[test]
     fn section_ids_reject_path_and_ref_tricks() {

@@ -1,6 +1,11 @@
 //! Everything an export shows, read from the library once: the edition, its sections in
 //! reading order, and what changed since the previous edition.
+//!
+//! [`EditionData::load`] is the one loader of "an edition for readers": the exports and the
+//! print edition (`quire-pdf`) both read through it, so they agree on the draft's name
+//! ([`quire_core::ids::DRAFT`]), the titles and the order of the sections.
 
+use quire_core::ids::{names_draft, DRAFT};
 use quire_core::prose::{self, ProseDiff};
 use quire_core::{Audience, ChangeEntry, Library, SectionId};
 
@@ -10,12 +15,20 @@ use crate::Result;
 /// policy's, as everywhere).
 pub use quire_core::policy::HIDDEN_TITLE;
 
+/// The title of the draft (the core's, as on the server's pages).
+pub use quire_core::ids::DRAFT_TITLE;
+
+/// What an export or print edition of the draft says about it, in place of an edition's
+/// notes.
+pub const DRAFT_NOTES: &str =
+    "Draft of the next edition: it changes as proposals are merged; not a published edition.";
+
 /// An edition (or the draft) with everything the exports need.
 #[derive(Debug, Clone)]
 pub struct EditionData {
-    /// The edition slug, or `main` for the draft.
+    /// The edition slug, or [`DRAFT`] (`draft`) for the draft.
     pub slug: String,
-    /// The edition's title ("Working draft" for `main`).
+    /// The edition's title ([`DRAFT_TITLE`] for the draft).
     pub title: String,
     /// The publication day (YYYY-MM-DD); `None` for the draft.
     pub date: Option<String>,
@@ -113,18 +126,21 @@ pub enum ChangeKind {
 }
 
 impl EditionData {
-    /// Reads `edition` (a slug, or `main`/`draft` for the working draft) from the library.
+    /// Reads `edition` (a slug, with or without `edition/`, or `main`/`draft` for the
+    /// working draft) from the library, every file from one commit.
     pub fn load(lib: &Library, edition: &str) -> Result<EditionData> {
         let edition = edition.trim();
-        let is_draft = edition.is_empty() || edition == "main" || edition == "draft";
-        let (slug, title, date, notes, previous, entries) = if is_draft {
+        let is_draft = names_draft(edition);
+        let (slug, title, date, notes, commit, previous, entries) = if is_draft {
+            let commit = lib.main()?;
             let previous = lib.editions()?.pop();
             let entries = lib.changelog(None, None)?;
             (
-                "main".to_string(),
-                "Working draft".to_string(),
+                DRAFT.to_string(),
+                DRAFT_TITLE.to_string(),
                 None,
-                "The draft of the next edition: it changes as proposals are merged.".to_string(),
+                DRAFT_NOTES.to_string(),
+                commit,
                 previous,
                 entries,
             )
@@ -139,12 +155,13 @@ impl EditionData {
                 e.title,
                 Some(e.date),
                 e.notes,
+                e.commit,
                 previous,
                 e.changes,
             )
         };
-        let at = slug.as_str();
-        let commit = lib.resolve(at)?.0;
+        let commit = commit.0;
+        let at = commit.as_str();
         let manifest = lib.manifest(at)?;
         let mut sections = Vec::new();
         let mut parts = Vec::new();
@@ -290,7 +307,7 @@ impl EditionData {
         out
     }
 
-    /// "Spring conference edition (2027-03-01)" or "Working draft".
+    /// "Spring conference edition, 2027-03-01" or "Working draft".
     pub fn label(&self) -> String {
         match &self.date {
             Some(d) => format!("{}, {d}", self.title),
@@ -329,14 +346,13 @@ pub(crate) fn key_text(slug: &str, commit: &str, hidden: &[u64]) -> String {
 /// See [`crate::export_key`].
 pub(crate) fn export_key(lib: &Library, edition: &str) -> Result<String> {
     let edition = edition.trim();
-    let is_draft = edition.is_empty() || edition == "main" || edition == "draft";
-    let (slug, entries) = if is_draft {
-        ("main".to_string(), lib.changelog(None, None)?)
+    let (slug, commit, entries) = if names_draft(edition) {
+        (DRAFT.to_string(), lib.main()?, lib.changelog(None, None)?)
     } else {
         let e = lib.edition(edition)?;
-        (e.slug.to_string(), e.changes)
+        (e.slug.to_string(), e.commit, e.changes)
     };
-    let commit = lib.resolve(&slug)?.0;
+    let commit = commit.0;
     let mut hidden = Vec::new();
     for c in &entries {
         if is_hidden(lib, c.proposal)? {

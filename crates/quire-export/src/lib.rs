@@ -50,12 +50,13 @@ mod markdown;
 pub mod render;
 mod single;
 mod site;
+mod templates;
 
 use std::path::{Path, PathBuf};
 
 use quire_core::Library;
 
-pub use data::{ChangeKind, EditionData, HIDDEN_TITLE};
+pub use data::{ChangeKind, EditionData, DRAFT_NOTES, DRAFT_TITLE, HIDDEN_TITLE};
 pub use render::{content_anchor, render_section, Anchor, RenderedSection};
 
 /// What can go wrong in an export.
@@ -172,7 +173,7 @@ pub fn write_site(
     write_folder(out, opts, data, total, progress, |w| {
         let rendered = site::render_all(data);
         let section_href = |id: &str| format!("sections/{id}.html");
-        w.file("site.css", site::CSS)?;
+        w.file("site.css", &site::CSS)?;
         w.file("search.js", site::SEARCH_JS)?;
         w.file("index.html", &site::contents_page(data))?;
         for (i, r) in rendered.iter().enumerate() {

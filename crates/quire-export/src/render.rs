@@ -292,11 +292,6 @@ fn decode_entities(s: &str) -> String {
     out
 }
 
-/// Escapes text for HTML content and attribute values.
-pub fn esc(text: &str) -> String {
-    quire_core::prose::escape_html(text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,19 +1,26 @@
-//! The static website of an edition: every page as a string, plus the search index.
+//! The static website of an edition: every page as a string (from the askama templates in
+//! `templates/`, see [`crate::templates`]), plus the search index.
 //!
 //! Links are relative (`sections/usability.html`, `../index.html`), `index.html` is always
 //! named, and nothing is loaded from elsewhere, so the site works from any folder on any
 //! web server and straight from the file system.
 
-use std::fmt::Write as _;
-
 use quire_core::prose::{self, BlockDiff, DiffStats, ProseDiff};
+use quire_core::SectionId;
 use serde::Serialize;
 
-use crate::data::{ChangeKind, EditionData};
-use crate::render::{esc, render_section, RenderedSection};
+use crate::data::{Change, ChangeKind, EditionData};
+use crate::render::{render_section, RenderedSection};
+use crate::templates::{
+    render, Changes, ChangesPage, Comparison, Contents, Contributors, ContributorsPage, DiffItem,
+    Frame, NavItem, Neighbour, Page, PartItem, Person, ProposalItem, Search, Section, SectionItem,
+    SectionLink,
+};
 
-/// The stylesheet, shared with the single-file export.
-pub(crate) const CSS: &str = include_str!("../assets/site.css");
+/// The stylesheet, shared with the single-file export: the diff markup's
+/// ([`prose::DIFF_CSS`]), then the site's own (whose print styles override it).
+pub(crate) static CSS: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| [prose::DIFF_CSS, include_str!("../assets/site.css")].join("\n"));
 /// The search script.
 pub(crate) const SEARCH_JS: &str = include_str!("../assets/search.js");
 
@@ -27,191 +34,111 @@ pub(crate) enum Nav {
     Search,
 }
 
+/// What every page shows of the edition.
+pub(crate) fn frame(data: &EditionData) -> Frame<'_> {
+    Frame {
+        resource: &data.resource_title,
+        edition_title: &data.title,
+        label: data.label(),
+        commit: &data.commit[..data.commit.len().min(12)],
+    }
+}
+
 /// A page in the site's frame. `root` is the way back to the site's top folder (`""` or
 /// `"../"`).
-pub(crate) fn page(data: &EditionData, root: &str, title: &str, nav: Nav, body: &str) -> String {
-    let mut out = String::with_capacity(body.len() + 3000);
-    let resource = esc(&data.resource_title);
-    let _ = writeln!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"generator\" content=\"Quire\">\n\
-         <title>{} — {resource} ({})</title>\n\
-         <link rel=\"stylesheet\" href=\"{root}site.css\">\n</head>\n<body>\n\
-         <a class=\"skip-link\" href=\"#main\">Skip to main content</a>\n\
-         <header class=\"site-header\">\n<div class=\"inner\">\n\
-         <p class=\"site-title\"><a href=\"{root}index.html\">{resource}</a>\
-         <span class=\"edition\">{}</span></p>",
-        esc(title),
-        esc(&data.title),
-        esc(&data.label()),
-    );
-    let item = |out: &mut String, href: &str, label: &str, this: Nav| {
-        let current = if nav == this {
-            " aria-current=\"page\""
-        } else {
-            ""
-        };
-        let _ = write!(
-            out,
-            "<li><a href=\"{root}{href}\"{current}>{label}</a></li>"
-        );
+fn page(data: &EditionData, root: &str, title: &str, nav: Nav, body: String) -> String {
+    let item = |href, label, this| NavItem {
+        href,
+        label,
+        current: nav == this,
     };
-    out.push_str("<nav class=\"site-nav\" aria-label=\"Edition\"><ul>");
-    item(&mut out, "index.html", "Contents", Nav::Contents);
-    item(&mut out, "changes.html", "What changed", Nav::Changes);
-    item(
-        &mut out,
-        "contributors.html",
-        "Contributors",
-        Nav::Contributors,
-    );
-    item(&mut out, "search.html", "Search", Nav::Search);
-    out.push_str("</ul></nav>\n");
-    if nav != Nav::Search {
-        let _ = writeln!(
-            out,
-            "<form class=\"search\" role=\"search\" action=\"{root}search.html\" method=\"get\">\
-             <label for=\"search-q\">Search this edition</label>\
-             <input id=\"search-q\" name=\"q\" type=\"search\" autocomplete=\"off\">\
-             <button type=\"submit\">Search</button></form>"
-        );
-    }
-    out.push_str("</div>\n</header>\n<main id=\"main\" tabindex=\"-1\">\n");
-    out.push_str(body);
-    out.push_str("</main>\n<footer class=\"site-footer\">\n<div class=\"inner\">\n");
-    let _ = writeln!(
-        out,
-        "<p>{resource}: {}. Published with Quire from commit <code>{}</code>.</p>",
-        esc(&data.label()),
-        &data.commit[..data.commit.len().min(12)],
-    );
-    out.push_str("</div>\n</footer>\n");
-    if nav == Nav::Search {
-        let _ = writeln!(
-            out,
-            "<script src=\"{root}search-index.js\"></script>\n<script src=\"{root}search.js\"></script>"
-        );
-    }
-    out.push_str("</body>\n</html>\n");
-    out
+    render(&Page {
+        frame: &frame(data),
+        root,
+        title,
+        nav: vec![
+            item("index.html", "Contents", Nav::Contents),
+            item("changes.html", "What changed", Nav::Changes),
+            item("contributors.html", "Contributors", Nav::Contributors),
+            item("search.html", "Search", Nav::Search),
+        ],
+        search_page: nav == Nav::Search,
+        body,
+    })
+}
+
+/// The parts in reading order, each section with `html` rendered for it.
+pub(crate) fn parts<'a>(
+    data: &'a EditionData,
+    html: &dyn Fn(usize) -> String,
+) -> Vec<PartItem<'a>> {
+    let mut start = 1;
+    data.parts
+        .iter()
+        .map(|part| {
+            let item = PartItem {
+                id: &part.id,
+                title: &part.title,
+                start,
+                sections: part
+                    .sections
+                    .iter()
+                    .map(|&i| SectionItem {
+                        id: data.sections[i].id.as_str(),
+                        title: &data.sections[i].title,
+                        html: html(i),
+                    })
+                    .collect(),
+            };
+            start += part.sections.len();
+            item
+        })
+        .collect()
+}
+
+/// The notes rendered and sanitised, with ids prefixed by `prefix`; `None` when empty.
+pub(crate) fn notes(data: &EditionData, prefix: &str) -> Option<String> {
+    (!data.notes.trim().is_empty()).then(|| prose::safe_html(&data.notes, prefix))
 }
 
 /// `index.html`: title, edition, notes and the contents by part.
 pub(crate) fn contents_page(data: &EditionData) -> String {
-    let mut b = String::new();
-    let _ = writeln!(b, "<h1>{}</h1>", esc(&data.resource_title));
-    if let Some(s) = &data.subtitle {
-        let _ = writeln!(b, "<p class=\"subtitle\">{}</p>", esc(s));
-    }
-    let _ = writeln!(b, "<p class=\"meta\">{}</p>", edition_line(data));
-    if !data.notes.trim().is_empty() {
-        b.push_str("<div class=\"notes\">");
-        b.push_str(&prose::safe_html(&data.notes, "notes-"));
-        b.push_str("</div>\n");
-    }
-    let _ = writeln!(
-        b,
-        "<p><a href=\"changes.html\">What changed in this edition</a> · \
-         <a href=\"contributors.html\">Contributors</a> ({} proposals merged)</p>",
-        data.changes.len()
-    );
-    b.push_str("<nav class=\"contents\" aria-labelledby=\"contents-heading\">\n<h2 id=\"contents-heading\">Contents</h2>\n");
-    let mut position = 1;
-    for part in &data.parts {
-        let _ = writeln!(
-            b,
-            "<h3 id=\"part-{}\">{}</h3>\n<ol start=\"{position}\">",
-            esc(&part.id),
-            esc(&part.title)
-        );
-        for &i in &part.sections {
-            let s = &data.sections[i];
-            let _ = writeln!(
-                b,
-                "<li><a href=\"sections/{}.html\">{}</a></li>",
-                s.id,
-                esc(&s.title)
-            );
-            position += 1;
-        }
-        b.push_str("</ol>\n");
-    }
-    b.push_str("</nav>\n");
-    page(data, "", "Contents", Nav::Contents, &b)
-}
-
-fn edition_line(data: &EditionData) -> String {
-    match &data.date {
-        Some(d) => format!(
-            "{} (edition <code>{}</code>), published <time datetime=\"{d}\">{d}</time>.",
-            esc(&data.title),
-            esc(&data.slug)
-        ),
-        None => format!(
-            "The working draft at commit <code>{}</code>: not a published edition.",
-            &data.commit[..data.commit.len().min(12)]
-        ),
-    }
+    let f = frame(data);
+    let body = render(&Contents {
+        frame: &f,
+        subtitle: data.subtitle.as_deref(),
+        slug: &data.slug,
+        date: data.date.as_deref(),
+        notes: notes(data, "notes-"),
+        merged: data.changes.len(),
+        parts: parts(data, &|_| String::new()),
+    });
+    page(data, "", "Contents", Nav::Contents, body)
 }
 
 /// `sections/<id>.html` for the section at `i` in reading order, with its rendering.
 pub(crate) fn section_page(data: &EditionData, i: usize, r: &RenderedSection) -> String {
     let s = &data.sections[i];
-    let mut b = String::new();
-    let _ = writeln!(
-        b,
-        "<nav class=\"breadcrumbs\" aria-label=\"Breadcrumb\"><ol><li><a href=\"../index.html\">Contents</a></li>\
-         <li>{}</li></ol></nav>",
-        esc(data.part_title(&s.part))
-    );
-    let _ = writeln!(b, "<article class=\"section-text\">\n{}</article>", r.html);
-    b.push_str("<nav class=\"pager\" aria-label=\"Previous and next section\">\n");
-    match i.checked_sub(1).map(|p| &data.sections[p]) {
-        Some(p) => {
-            let _ = writeln!(
-                b,
-                "<a class=\"prev\" rel=\"prev\" href=\"{}.html\"><span class=\"dir\">Previous section</span>{}</a>",
-                p.id,
-                esc(&p.title)
-            );
+    fn neighbour(n: &crate::data::SectionData) -> Neighbour<'_> {
+        Neighbour {
+            id: n.id.as_str(),
+            title: &n.title,
         }
-        None => b.push_str(
-            "<a class=\"prev\" href=\"../index.html\"><span class=\"dir\">Back to</span>Contents</a>\n",
-        ),
     }
-    match data.sections.get(i + 1) {
-        Some(n) => {
-            let _ = writeln!(
-                b,
-                "<a class=\"next\" rel=\"next\" href=\"{}.html\"><span class=\"dir\">Next section</span>{}</a>",
-                n.id,
-                esc(&n.title)
-            );
-        }
-        None => b.push_str(
-            "<a class=\"next\" href=\"../changes.html\"><span class=\"dir\">Next</span>What changed in this edition</a>\n",
-        ),
-    }
-    b.push_str("</nav>\n");
-    let example = r
+    let cite = r
         .anchors
         .iter()
         .find(|a| a.number.is_some())
-        .map(|a| (a.id.clone(), a.content_id.clone().unwrap_or_default()));
-    if let Some((pos, content)) = example {
-        let _ = writeln!(
-            b,
-            "<aside class=\"cite\" aria-label=\"Citing this section\"><p>To cite a paragraph, use its \
-             number: the ¶&#xa0;links go to <code>sections/{id}.html#{pos}</code> and so on. Numbers \
-             can shift in a later edition; each paragraph also has a permanent anchor made from its \
-             text (<code>#{content}</code> for the first), which stays the same for as long as the \
-             paragraph is unchanged.</p></aside>",
-            id = s.id
-        );
-    }
-    page(data, "../", &s.title, Nav::Section, &b)
+        .map(|a| (a.id.as_str(), a.content_id.as_deref().unwrap_or_default()));
+    let body = render(&Section {
+        id: s.id.as_str(),
+        part: data.part_title(&s.part),
+        html: &r.html,
+        prev: i.checked_sub(1).map(|p| neighbour(&data.sections[p])),
+        next: data.sections.get(i + 1).map(neighbour),
+        cite,
+    });
+    page(data, "../", &s.title, Nav::Section, body)
 }
 
 fn counts(stats: &DiffStats) -> String {
@@ -252,141 +179,126 @@ pub(crate) fn changes_page(
     root: &str,
     section_href: &dyn Fn(&str) -> String,
 ) -> String {
-    let mut b = String::new();
-    b.push_str("<h1>What changed in this edition</h1>\n");
-    changes_body(data, &mut b, section_href, "");
-    page(data, root, "What changed in this edition", Nav::Changes, &b)
+    let body = render(&ChangesPage {
+        body: changes_body(data, section_href, ""),
+    });
+    page(
+        data,
+        root,
+        "What changed in this edition",
+        Nav::Changes,
+        body,
+    )
+}
+
+/// The links to the sections `ids`, by title (or the id of a section no longer in it).
+fn section_links<'a>(
+    data: &'a EditionData,
+    ids: &'a [SectionId],
+    section_href: &dyn Fn(&str) -> String,
+) -> Vec<SectionLink<'a>> {
+    ids.iter()
+        .map(|id| match data.section_title(id) {
+            Some(title) => SectionLink {
+                href: Some(section_href(id.as_str())),
+                title,
+            },
+            None => SectionLink {
+                href: None,
+                title: id.as_str(),
+            },
+        })
+        .collect()
+}
+
+fn proposal_item<'a>(
+    data: &'a EditionData,
+    c: &'a Change,
+    section_href: &dyn Fn(&str) -> String,
+) -> ProposalItem<'a> {
+    ProposalItem {
+        number: c.entry.proposal,
+        title: &c.title,
+        author: &c.entry.author.name,
+        sections: section_links(data, &c.entry.sections, section_href),
+    }
 }
 
 /// The body of the changes page; ids get `prefix`.
 pub(crate) fn changes_body(
     data: &EditionData,
-    b: &mut String,
     section_href: &dyn Fn(&str) -> String,
     prefix: &str,
-) {
-    match &data.previous {
-        None => {
-            let _ = writeln!(
-                b,
-                "<p class=\"lead\">This is the first edition of {}; there is no earlier edition to compare it with.</p>",
-                esc(&data.resource_title)
-            );
-        }
-        Some(p) => {
-            let (mut words_added, mut words_removed) = (0, 0);
-            let (mut changed, mut added, mut removed) = (0, 0, 0);
-            for d in &data.diffs {
-                words_added += d.diff.stats.words_added;
-                words_removed += d.diff.stats.words_removed;
-                match d.kind {
-                    ChangeKind::Added => added += 1,
-                    ChangeKind::Removed => removed += 1,
-                    ChangeKind::Changed => changed += 1,
-                }
-            }
-            let _ = writeln!(
-                b,
-                "<p class=\"lead\">Compared with the previous edition, {} (<code>{}</code>, {}).</p>",
-                esc(&p.title),
-                esc(&p.slug),
-                esc(&p.date)
-            );
-            let _ = writeln!(
-                b,
-                "<p class=\"summary\" id=\"{prefix}summary\">{changed} section{} changed, {added} added, {removed} removed; \
-                 {words_added} word{} added and {words_removed} removed in all.</p>",
-                if changed == 1 { "" } else { "s" },
-                if words_added == 1 { "" } else { "s" },
-            );
-        }
-    }
-    let _ = writeln!(
-        b,
-        "<h2 id=\"{prefix}proposals\">Proposals merged ({})</h2>",
-        data.changes.len()
-    );
-    if data.changes.is_empty() {
-        b.push_str("<p>No proposals were merged for this edition.</p>\n");
-    } else {
-        b.push_str("<ul class=\"proposals\">\n");
-        for c in &data.changes {
-            let _ = write!(
-                b,
-                "<li id=\"{prefix}proposal-{}\">#{} {} — proposed by {}. Sections: ",
-                c.entry.proposal,
-                c.entry.proposal,
-                esc(&c.title),
-                esc(&c.entry.author.name)
-            );
-            section_links(data, b, &c.entry.sections, section_href);
-            b.push_str("</li>\n");
-        }
-        b.push_str("</ul>\n");
-    }
-    if data.previous.is_none() {
-        return;
-    }
-    let _ = writeln!(
-        b,
-        "<h2 id=\"{prefix}sections\">Changes section by section ({})</h2>",
-        data.diffs.len()
-    );
-    if data.diffs.is_empty() {
-        b.push_str("<p>No section's text changed.</p>\n");
-    }
-    for d in &data.diffs {
-        let s = &d.diff.stats;
-        let _ = writeln!(
-            b,
-            "<section class=\"change\" id=\"{prefix}change-{}\" data-kind=\"{}\" data-words-added=\"{}\" \
-             data-words-removed=\"{}\" aria-labelledby=\"{prefix}change-{}-title\">",
-            d.id,
-            match d.kind {
-                ChangeKind::Added => "added",
-                ChangeKind::Removed => "removed",
-                ChangeKind::Changed => "changed",
-            },
-            s.words_added,
-            s.words_removed,
-            d.id
-        );
-        let title = match d.kind {
-            ChangeKind::Removed => format!("{} <span class=\"tag\">removed</span>", esc(&d.title)),
-            ChangeKind::Added => format!(
-                "<a href=\"{}\">{}</a> <span class=\"tag\">new</span>",
-                section_href(d.id.as_str()),
-                esc(&d.title)
-            ),
-            ChangeKind::Changed => format!(
-                "<a href=\"{}\">{}</a>",
-                section_href(d.id.as_str()),
-                esc(&d.title)
-            ),
+) -> String {
+    let previous = data.previous.as_ref().map(|p| {
+        let mut c = Comparison {
+            title: &p.title,
+            slug: &p.slug,
+            date: &p.date,
+            changed: 0,
+            added: 0,
+            removed: 0,
+            words_added: 0,
+            words_removed: 0,
         };
-        let _ = writeln!(b, "<h3 id=\"{prefix}change-{}-title\">{title}</h3>", d.id);
-        let _ = writeln!(b, "<p class=\"counts\">{}.</p>", counts(s));
-        let by: Vec<String> = data
+        for d in &data.diffs {
+            c.words_added += d.diff.stats.words_added;
+            c.words_removed += d.diff.stats.words_removed;
+            match d.kind {
+                ChangeKind::Added => c.added += 1,
+                ChangeKind::Removed => c.removed += 1,
+                ChangeKind::Changed => c.changed += 1,
+            }
+        }
+        c
+    });
+    let diffs = data.previous.as_ref().map(|_| {
+        data.diffs
+            .iter()
+            .map(|d| DiffItem {
+                id: d.id.as_str(),
+                kind: match d.kind {
+                    ChangeKind::Added => "added",
+                    ChangeKind::Removed => "removed",
+                    ChangeKind::Changed => "changed",
+                },
+                words_added: d.diff.stats.words_added,
+                words_removed: d.diff.stats.words_removed,
+                title: &d.title,
+                href: (d.kind != ChangeKind::Removed).then(|| section_href(d.id.as_str())),
+                tag: match d.kind {
+                    ChangeKind::Added => Some("new"),
+                    ChangeKind::Removed => Some("removed"),
+                    ChangeKind::Changed => None,
+                },
+                counts: counts(&d.diff.stats),
+                by: data
+                    .changes
+                    .iter()
+                    .filter(|c| c.entry.sections.contains(&d.id))
+                    .map(|c| (c.entry.proposal, c.title.as_str()))
+                    .collect(),
+                diff: (d.kind == ChangeKind::Changed).then(|| diff_pieces(&d.diff)),
+            })
+            .collect()
+    });
+    render(&Changes {
+        resource: &data.resource_title,
+        prefix,
+        previous,
+        proposals: data
             .changes
             .iter()
-            .filter(|c| c.entry.sections.contains(&d.id))
-            .map(|c| format!("#{} {}", c.entry.proposal, esc(&c.title)))
-            .collect();
-        if !by.is_empty() {
-            let _ = writeln!(b, "<p class=\"meta\">From: {}.</p>", by.join("; "));
-        }
-        if d.kind == ChangeKind::Changed {
-            b.push_str("<div class=\"diff\">\n");
-            b.push_str(&diff_html(&d.diff));
-            b.push_str("</div>\n");
-        }
-        b.push_str("</section>\n");
-    }
+            .map(|c| proposal_item(data, c, section_href))
+            .collect(),
+        diffs,
+    })
 }
 
-/// The word diff as HTML, showing one unchanged block around each change and a marker in
-/// place of each longer run of unchanged blocks.
-fn diff_html(d: &ProseDiff) -> String {
+/// The word diff as runs of blocks rendered by [`prose::render_html`], showing one
+/// unchanged block around each change, with `None` in place of each longer run of
+/// unchanged blocks.
+fn diff_pieces(d: &ProseDiff) -> Vec<Option<String>> {
     let changed: Vec<bool> = d
         .blocks
         .iter()
@@ -397,22 +309,22 @@ fn diff_html(d: &ProseDiff) -> String {
             .iter()
             .any(|c| *c)
     };
-    let mut out = String::new();
+    let mut out = Vec::new();
     let mut run: Vec<BlockDiff> = Vec::new();
     let mut elided = false;
-    let flush = |run: &mut Vec<BlockDiff>, out: &mut String| {
+    let flush = |run: &mut Vec<BlockDiff>, out: &mut Vec<Option<String>>| {
         if !run.is_empty() {
-            out.push_str(&prose::render_html(&ProseDiff {
+            out.push(Some(prose::render_html(&ProseDiff {
                 blocks: std::mem::take(run),
                 stats: d.stats,
                 coarse: d.coarse,
-            }));
+            })));
         }
     };
     for (i, block) in d.blocks.iter().enumerate() {
         if shown(i) {
             if elided {
-                out.push_str("<p class=\"elided\">⋯ unchanged text left out ⋯</p>\n");
+                out.push(None);
                 elided = false;
             }
             run.push(block.clone());
@@ -423,26 +335,9 @@ fn diff_html(d: &ProseDiff) -> String {
     }
     flush(&mut run, &mut out);
     if elided {
-        out.push_str("<p class=\"elided\">⋯ unchanged text left out ⋯</p>\n");
+        out.push(None);
     }
     out
-}
-
-fn section_links(
-    data: &EditionData,
-    b: &mut String,
-    ids: &[quire_core::SectionId],
-    section_href: &dyn Fn(&str) -> String,
-) {
-    let links: Vec<String> = ids
-        .iter()
-        .map(|id| match data.section_title(id) {
-            Some(t) => format!("<a href=\"{}\">{}</a>", section_href(id.as_str()), esc(t)),
-            None => format!("{} (removed)", esc(id.as_str())),
-        })
-        .collect();
-    b.push_str(&links.join(", "));
-    b.push('.');
 }
 
 /// `contributors.html`.
@@ -450,60 +345,40 @@ pub(crate) fn contributors_page(
     data: &EditionData,
     section_href: &dyn Fn(&str) -> String,
 ) -> String {
-    let mut b = String::new();
-    b.push_str("<h1>Contributors</h1>\n");
-    contributors_body(data, &mut b, section_href, "");
-    page(data, "", "Contributors", Nav::Contributors, &b)
+    let body = render(&ContributorsPage {
+        body: contributors_body(data, section_href, ""),
+    });
+    page(data, "", "Contributors", Nav::Contributors, body)
 }
 
 /// The body of the contributors page; ids get `prefix`.
 pub(crate) fn contributors_body(
     data: &EditionData,
-    b: &mut String,
     section_href: &dyn Fn(&str) -> String,
     prefix: &str,
-) {
-    let people = data.contributors();
-    if people.is_empty() {
-        b.push_str("<p class=\"lead\">No proposals were merged into this edition.</p>\n");
-        return;
-    }
-    let _ = writeln!(
-        b,
-        "<p class=\"lead\">{} is written in the open. These {} people proposed the changes merged into this edition. Thank you.</p>",
-        esc(&data.resource_title),
-        people.len()
-    );
-    b.push_str("<ul class=\"contributors\">\n");
-    for (i, p) in people.iter().enumerate() {
-        let _ = writeln!(
-            b,
-            "<li class=\"contributor\" id=\"{prefix}contributor-{}\"><strong class=\"name\">{}</strong>\n<ul>",
-            i + 1,
-            esc(p.name)
-        );
-        for c in &p.proposals {
-            let _ = write!(b, "<li>#{} {}. Sections: ", c.entry.proposal, esc(&c.title));
-            section_links(data, b, &c.entry.sections, section_href);
-            b.push_str("</li>\n");
-        }
-        b.push_str("</ul></li>\n");
-    }
-    b.push_str("</ul>\n");
+) -> String {
+    let people = data
+        .contributors()
+        .into_iter()
+        .map(|p| Person {
+            name: p.name,
+            proposals: p
+                .proposals
+                .into_iter()
+                .map(|c| proposal_item(data, c, section_href))
+                .collect(),
+        })
+        .collect();
+    render(&Contributors {
+        resource: &data.resource_title,
+        prefix,
+        people,
+    })
 }
 
 /// `search.html`: the form, and the results that `search.js` fills in.
 pub(crate) fn search_page(data: &EditionData) -> String {
-    let b = "<h1>Search</h1>\n\
-        <form class=\"search search-page\" role=\"search\" action=\"search.html\" method=\"get\">\
-        <label for=\"search-page-q\">Search this edition for</label>\
-        <input id=\"search-page-q\" name=\"q\" type=\"search\" autocomplete=\"off\">\
-        <button type=\"submit\">Search</button></form>\n\
-        <noscript><p>Searching needs JavaScript, which is turned off in this browser. \
-        Every section is listed in the <a href=\"index.html\">contents</a>.</p></noscript>\n\
-        <p id=\"search-status\" role=\"status\" aria-live=\"polite\"></p>\n\
-        <ol id=\"search-results\" class=\"results\"></ol>\n";
-    page(data, "", "Search", Nav::Search, b)
+    page(data, "", "Search", Nav::Search, render(&Search))
 }
 
 #[derive(Serialize)]

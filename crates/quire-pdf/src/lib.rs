@@ -12,8 +12,8 @@
 //! 1. [`edition_source`] turns an [`EditionText`] into typst markup. Every piece of text
 //!    from the library goes through [`escape_text`] (markup) or [`string_literal`] (code), so
 //!    no text can reach typst as markup or code; section Markdown is converted event by
-//!    event ([`markdown_to_typst`]) with the one set of parser options Quire uses
-//!    ([`quire_prose::markdown_options`]).
+//!    event ([`markdown_to_typst`]) from Quire's one Markdown parser
+//!    ([`quire_prose::parser`]: the one set of options, the byte order mark dropped).
 //! 2. [`typeset_pdf`] compiles that markup in a minimal [`typst::World`]: one main source,
 //!    the fonts bundled with typst (`typst-assets`), and no files, packages, clock or
 //!    network. Typesetting is deterministic: the same edition gives the same bytes.
@@ -26,8 +26,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! **Architecture invariant:** this crate reads the library only through `quire-core`'s
-//! public API; it knows nothing of git, terminals or HTTP, and never touches the file
+//! **Architecture invariant:** this crate reads the library only through the exports' one
+//! loader of an edition for readers ([`quire_export::EditionData::load`]) and
+//! `quire-core`'s public API; it knows nothing of git, terminals or HTTP, and never touches the file
 //! system (the caller writes the bytes).
 
 mod markup;
@@ -52,6 +53,21 @@ pub enum Error {
     /// typst laid the document out but could not write it as a PDF.
     #[error("writing the PDF failed: {}", .0.join("; "))]
     Pdf(Vec<String>),
+    /// The exports' reading of the edition failed other than in the core (it writes no
+    /// file, so this does not happen today).
+    #[error(transparent)]
+    Export(quire_export::Error),
+}
+
+impl From<quire_export::Error> for Error {
+    /// A core error stays [`Error::Core`] (so callers map it as any other), whichever crate
+    /// read the library.
+    fn from(e: quire_export::Error) -> Error {
+        match e {
+            quire_export::Error::Core(e) => Error::Core(e),
+            other => Error::Export(other),
+        }
+    }
 }
 
 /// The crate's result type.
@@ -98,68 +114,47 @@ pub struct SectionText {
 }
 
 /// Reads an edition (by slug, with or without `edition/`) as it was published; `main` (or
-/// `draft`) reads the working draft as a preview, titled as a draft, dated by its latest
-/// commit, with what it has gained since the latest edition as its changelog.
+/// `draft`) reads the working draft as a preview, dated by its latest commit, with what it
+/// has gained since the latest edition as its changelog.
+///
+/// The reading is the exports' ([`quire_export::EditionData::load`], the one loader of an
+/// edition for readers), so the print edition and the exported site of one edition name
+/// it, its parts and its sections alike: the draft is `draft`, titled
+/// [`quire_export::DRAFT_TITLE`]. Its changelog shows what an anonymous visitor may see.
 pub fn edition_text(lib: &Library, edition: &str) -> Result<EditionText> {
-    let spec = edition.trim();
-    let (slug, title, date, notes, at, changes) = if matches!(spec, "" | "main" | "draft") {
-        let at = lib.main()?;
-        let date = lib
+    let data = quire_export::EditionData::load(lib, edition)?;
+    let date = match &data.date {
+        Some(d) => d.clone(),
+        None => lib
             .log(1)?
             .first()
             .map(|e| e.at.chars().take(10).collect())
-            .unwrap_or_default();
-        (
-            "draft".to_string(),
-            "Draft of the next edition".to_string(),
-            date,
-            "A preview of the working draft, not a published edition.".to_string(),
-            at,
-            lib.changelog(None, None)?,
-        )
-    } else {
-        let e = lib.edition(spec)?;
-        (
-            e.slug.to_string(),
-            e.title,
-            e.date,
-            e.notes,
-            e.commit,
-            e.changes,
-        )
+            .unwrap_or_default(),
     };
-    let at = at.0.as_str();
-    let manifest = lib.manifest(at)?;
-    let mut parts = Vec::with_capacity(manifest.parts.len());
-    for part in &manifest.parts {
-        let mut sections = Vec::with_capacity(part.sections.len());
-        for id in &part.sections {
-            let s = lib.section(id.as_str(), at)?;
-            sections.push(SectionText {
-                title: s.title,
-                markdown: s.text,
-            });
-        }
-        parts.push(PartText {
+    let parts = data
+        .parts
+        .iter()
+        .map(|part| PartText {
             title: part.title.clone(),
-            sections,
-        });
-    }
-    // The print edition is public: its changelog shows what an anonymous visitor may see.
-    let changes = lib
-        .changes_for(&changes, &quire_core::Audience::Anonymous)?
-        .into_iter()
-        .map(|shown| shown.entry)
+            sections: part
+                .sections
+                .iter()
+                .map(|&i| SectionText {
+                    title: data.sections[i].title.clone(),
+                    markdown: data.sections[i].text.clone(),
+                })
+                .collect(),
+        })
         .collect();
     Ok(EditionText {
-        resource_title: manifest.title,
-        subtitle: manifest.subtitle,
-        slug,
-        title,
+        resource_title: data.resource_title,
+        subtitle: data.subtitle,
+        slug: data.slug,
+        title: data.title,
         date,
-        notes,
+        notes: data.notes,
         parts,
-        changes,
+        changes: data.changes.into_iter().map(|c| c.entry).collect(),
     })
 }
 

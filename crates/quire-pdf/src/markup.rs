@@ -9,7 +9,7 @@
 //! this module, as function calls (`#heading(level: 2)[...]`, `#list([...], [...])`),
 //! whose content blocks hold escaped text.
 
-use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, LinkType, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, LinkType, Tag, TagEnd};
 
 use crate::EditionText;
 
@@ -147,16 +147,14 @@ fn segments(markdown: &str) -> Vec<&str> {
 /// address in a footnote) and images (their alternative text). Raw HTML is shown as code;
 /// HTML comments are left out.
 pub fn markdown_to_typst(markdown: &str) -> String {
-    let markdown = markdown.strip_prefix('\u{feff}').unwrap_or(markdown);
     let mut stack = vec![Open {
         frame: Frame::Root,
         buf: String::new(),
     }];
     let mut seen_title = false;
     let mut notes: Vec<(String, String)> = Vec::new();
-    let events = segments(markdown)
-        .into_iter()
-        .flat_map(|s| Parser::new_ext(s, quire_prose::markdown_options()));
+    // Block ranges start after a byte order mark, and `quire_prose::parser` drops one too.
+    let events = segments(markdown).into_iter().flat_map(quire_prose::parser);
     for event in events {
         match event {
             Event::Start(tag) => {
@@ -608,6 +606,16 @@ mod tests {
                 "{open}: {t}"
             );
         }
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_dropped_as_everywhere() {
+        let plain = markdown_to_typst("# Title\n\nText.\n\n## Sub\n");
+        assert_eq!(
+            markdown_to_typst("\u{feff}# Title\n\nText.\n\n## Sub\n"),
+            plain
+        );
+        assert!(!plain.contains("Title"), "{plain}");
     }
 
     #[test]

@@ -436,3 +436,68 @@ fn print_edition_hides_titles_of_hidden_proposals() {
         "the hidden title is printed"
     );
 }
+
+/// The print edition and the exports read an edition through one loader
+/// (`quire_export::EditionData::load`). They used to have one each, which disagreed on the
+/// draft's name (`main` in the exports, `draft` in print) and title ("Working draft"
+/// against "Draft of the next edition").
+#[test]
+fn the_print_edition_and_the_export_name_an_edition_and_the_draft_alike() {
+    let p = published_bundled_edition();
+    let outline = |parts: Vec<(&str, Vec<&str>)>| -> Vec<(String, Vec<String>)> {
+        parts
+            .into_iter()
+            .map(|(t, s)| (t.to_string(), s.into_iter().map(str::to_string).collect()))
+            .collect()
+    };
+    for spec in ["spring-2027", "edition/spring-2027", "main", "draft", ""] {
+        let text = quire_pdf::edition_text(&p.lib, spec).expect("print");
+        let data = quire_export::EditionData::load(&p.lib, spec).expect("export");
+        assert_eq!(text.slug, data.slug, "{spec:?}");
+        assert_eq!(text.title, data.title, "{spec:?}");
+        assert_eq!(text.notes, data.notes, "{spec:?}");
+        assert_eq!(text.resource_title, data.resource_title, "{spec:?}");
+        let printed = outline(
+            text.parts
+                .iter()
+                .map(|p| {
+                    let s = p.sections.iter().map(|s| s.title.as_str()).collect();
+                    (p.title.as_str(), s)
+                })
+                .collect(),
+        );
+        let exported = outline(
+            data.parts
+                .iter()
+                .map(|p| {
+                    let s = p
+                        .sections
+                        .iter()
+                        .map(|&i| data.sections[i].title.as_str())
+                        .collect();
+                    (p.title.as_str(), s)
+                })
+                .collect(),
+        );
+        assert_eq!(printed, exported, "{spec:?}");
+        assert_eq!(printed.iter().map(|(_, s)| s.len()).sum::<usize>(), 26);
+    }
+    let draft = quire_pdf::edition_text(&p.lib, "main").expect("print");
+    assert_eq!(draft.slug, "draft");
+    assert_eq!(draft.title, quire_export::DRAFT_TITLE);
+    let site = quire_export::export_single_html(&p.lib, "main").expect("export");
+    assert!(site.contains(quire_export::DRAFT_TITLE));
+    assert!(site.contains(quire_export::DRAFT_NOTES));
+    let pdf = quire_pdf::render_edition_pdf(&p.lib, "main").expect("render");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let title_page = squash(&pdf_pages(&pdf, tmp.path())[0]);
+    assert!(
+        title_page.contains(&squash(quire_export::DRAFT_TITLE)),
+        "{title_page}"
+    );
+    assert!(
+        title_page.contains(&squash(quire_export::DRAFT_NOTES)),
+        "{title_page}"
+    );
+    assert!(title_page.contains("Editiondraft"), "{title_page}");
+}

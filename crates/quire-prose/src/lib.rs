@@ -1,7 +1,8 @@
 //! Markdown blocks and prose-aware word diffs.
 //!
 //! This crate is the one place in Quire that parses Markdown: [`markdown_options`] owns
-//! the pulldown-cmark options, [`blocks`] splits a document into its top-level blocks,
+//! the pulldown-cmark options and [`parser`] reads a text with them (a byte order mark
+//! dropped), [`blocks`] splits a document into its top-level blocks,
 //! [`first_heading`] finds a section's title and [`to_html`] renders (unsanitised) HTML.
 //! It is also the one home of rendering user-written Markdown for display: [`safe_html`]
 //! (and the parts of it in [`safe`]) renders block by block and sanitises each block, for
@@ -40,7 +41,8 @@
 //! a release build (`cargo run --release -p quire-prose --example bench`).
 //!
 //! A diff renders as terminal text ([`render_text`], [`TextStyle`]), as an escaped HTML
-//! fragment ([`render_html`]) or, through its `Serialize` impls, as JSON.
+//! fragment ([`render_html`], or two columns with [`render_side_by_side`]) or, through its
+//! `Serialize` impls, as JSON.
 //!
 //! ```
 //! use quire_prose::{diff, render_text, BlockDiff, Span, SpanOp, TextStyle};
@@ -70,14 +72,16 @@
 
 mod align;
 mod diff;
+mod escape;
 mod markdown;
 mod render;
 pub mod safe;
 
 pub use diff::{diff, diff_with, BlockDiff, DiffOptions, DiffStats, ProseDiff, Span, SpanOp};
-pub use markdown::{blocks, first_heading, markdown_options, to_html, Block, BlockKind};
+pub use escape::{escape_html, escape_into, escape_xml};
+pub use markdown::{blocks, first_heading, markdown_options, parser, to_html, Block, BlockKind};
 pub use render::{
-    escape_html, escape_into, render_html, render_text, render_text_with_context, TextStyle,
+    render_html, render_side_by_side, render_text, render_text_with_context, TextStyle, DIFF_CSS,
     ELISION,
 };
 pub use safe::{safe_blocks, safe_html};

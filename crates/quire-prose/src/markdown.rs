@@ -24,9 +24,11 @@ pub fn markdown_options() -> Options {
         | Options::ENABLE_FOOTNOTES
 }
 
-/// A parser over `source` without its byte order mark, if it has one (pulldown-cmark
-/// would take the mark for text, and `# Title` after it for a paragraph).
-fn parser(source: &str) -> Parser<'_> {
+/// A parser over `source` with [`markdown_options`] and without its byte order mark, if it
+/// has one (pulldown-cmark would take the mark for text, and `# Title` after it for a
+/// paragraph). Every reading of Markdown as events goes through this function, in this
+/// crate and in others (the print edition converts the events to typst).
+pub fn parser(source: &str) -> Parser<'_> {
     Parser::new_ext(without_bom(source), markdown_options())
 }
 

@@ -1,6 +1,7 @@
 //! Rendering a [`ProseDiff`] as text for terminals and as an HTML fragment.
 
 use crate::diff::{BlockDiff, ProseDiff, Span, SpanOp};
+use crate::escape::escape_into;
 
 /// The markers that [`render_text`] puts around inserted and deleted text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +123,11 @@ fn wrap(text: &str, open: &str, close: &str) -> String {
     [open, text, close].concat()
 }
 
+/// The stylesheet for the markup of [`render_html`] and [`render_side_by_side`] (inside an
+/// element of class `diff` or `diff-side`): the one home of the diff's colours, used by the
+/// review server and the exported editions.
+pub const DIFF_CSS: &str = include_str!("../assets/diff.css");
+
 /// Renders a diff as an HTML fragment: one
 /// `<div class="block block-{kind} {op}">` per block (`kind` as in
 /// [`BlockKind::as_str`](crate::BlockKind::as_str), `op` one of `unchanged`, `added`,
@@ -144,11 +150,7 @@ fn wrap(text: &str, open: &str, close: &str) -> String {
 pub fn render_html(diff: &ProseDiff) -> String {
     let mut out = String::new();
     for block in &diff.blocks {
-        out.push_str("<div class=\"block block-");
-        out.push_str(block.kind().as_str());
-        out.push(' ');
-        out.push_str(block.op_name());
-        out.push_str("\">");
+        open_block(&mut out, block);
         match block {
             BlockDiff::Unchanged { text, .. } => escape_into(&mut out, text),
             BlockDiff::Added { text, .. } => tagged(&mut out, "ins", text),
@@ -163,9 +165,71 @@ pub fn render_html(diff: &ProseDiff) -> String {
                 }
             }
         }
-        out.push_str("</div>\n");
+        close_block(&mut out);
     }
     out
+}
+
+/// Renders a diff as two columns for reading side by side: `(old, new)`, each a sequence
+/// of `<div class="block block-{kind} {op}">` elements as in [`render_html`]. The old
+/// column holds unchanged and removed text with deletions in `<del>`, the new column
+/// unchanged and added text with insertions in `<ins>`; a block only one side has appears
+/// only in that column. All text is escaped.
+pub fn render_side_by_side(diff: &ProseDiff) -> (String, String) {
+    let mut old = String::new();
+    let mut new = String::new();
+    for block in &diff.blocks {
+        match block {
+            BlockDiff::Unchanged { text, .. } => {
+                open_block(&mut old, block);
+                escape_into(&mut old, text);
+                close_block(&mut old);
+                open_block(&mut new, block);
+                escape_into(&mut new, text);
+                close_block(&mut new);
+            }
+            BlockDiff::Removed { text, .. } => {
+                open_block(&mut old, block);
+                tagged(&mut old, "del", text);
+                close_block(&mut old);
+            }
+            BlockDiff::Added { text, .. } => {
+                open_block(&mut new, block);
+                tagged(&mut new, "ins", text);
+                close_block(&mut new);
+            }
+            BlockDiff::Changed { spans, .. } => {
+                open_block(&mut old, block);
+                open_block(&mut new, block);
+                for span in spans {
+                    match span.op {
+                        SpanOp::Equal => {
+                            escape_into(&mut old, &span.text);
+                            escape_into(&mut new, &span.text);
+                        }
+                        SpanOp::Delete => tagged(&mut old, "del", &span.text),
+                        SpanOp::Insert => tagged(&mut new, "ins", &span.text),
+                    }
+                }
+                close_block(&mut old);
+                close_block(&mut new);
+            }
+        }
+    }
+    (old, new)
+}
+
+/// `<div class="block block-{kind} {op}">`: the one opening of a rendered diff block.
+fn open_block(out: &mut String, block: &BlockDiff) {
+    out.push_str("<div class=\"block block-");
+    out.push_str(block.kind().as_str());
+    out.push(' ');
+    out.push_str(block.op_name());
+    out.push_str("\">");
+}
+
+fn close_block(out: &mut String) {
+    out.push_str("</div>\n");
 }
 
 fn tagged(out: &mut String, tag: &str, text: &str) {
@@ -176,28 +240,6 @@ fn tagged(out: &mut String, tag: &str, text: &str) {
     out.push_str("</");
     out.push_str(tag);
     out.push('>');
-}
-
-/// Appends `text` escaped for HTML element content and attribute values (`& < > " '`).
-/// The one HTML escaper of Quire: the server and the exporters use it too.
-pub fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// `text` escaped for HTML element content and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    escape_into(&mut out, text);
-    out
 }
 
 #[cfg(test)]
@@ -317,5 +359,33 @@ mod tests {
                 "{name} in {html}"
             );
         }
+    }
+
+    #[test]
+    fn side_by_side_splits_and_escapes() {
+        let d = diff(
+            "# T\n\nFix <b>potholes</b> now.\n\nGone.\n",
+            "# T\n\nFix <b>roads</b> now.\n\n<script>x</script>\n",
+        );
+        let (old, new) = render_side_by_side(&d);
+        assert!(old.contains("<del>potholes</del>"), "{old}");
+        assert!(!old.contains("<ins>"), "{old}");
+        assert!(new.contains("<ins>roads</ins>"), "{new}");
+        assert!(!new.contains("<del>"), "{new}");
+        assert!(old.contains("<del>Gone.</del>"), "{old}");
+        assert!(new.contains("&lt;script&gt;x&lt;/script&gt;"), "{new}");
+        assert!(!new.contains("<script>"), "{new}");
+        assert!(old.contains("Fix &lt;b&gt;"), "{old}");
+
+        // The same block markup as render_html, one column each.
+        let (old, new) = render_side_by_side(&diff("Fix <b>potholes</b>.", "Fix <b>roads</b>."));
+        assert_eq!(
+            old,
+            "<div class=\"block block-paragraph changed\">Fix &lt;b&gt;<del>potholes</del>&lt;/b&gt;.</div>\n"
+        );
+        assert_eq!(
+            new,
+            "<div class=\"block block-paragraph changed\">Fix &lt;b&gt;<ins>roads</ins>&lt;/b&gt;.</div>\n"
+        );
     }
 }

@@ -23,8 +23,8 @@
 
 use std::borrow::Cow;
 
+use crate::escape::escape_into;
 use crate::markdown::{blocks, to_html, Block, BlockKind};
-use crate::render::escape_into;
 
 /// Raw HTML blocks cut at a blank line per text at most; past this, such a block is shown
 /// as escaped text (each cut re-reads the rest of the text, so this bounds the work).

@@ -266,7 +266,7 @@ impl Library {
 
     pub(crate) fn resolve_oid(&self, spec: &str) -> Result<Oid> {
         let spec = spec.trim();
-        if spec.is_empty() || spec == "main" || spec == "draft" {
+        if crate::ids::names_draft(spec) {
             return self.main_oid();
         }
         let unknown = || Error::UnknownRev(crate::ids::printable(spec));

@@ -237,7 +237,7 @@ struct ComparePage {
 /// are not offered: one could name a commit that holds no resource, such as an event.)
 fn version_label(spec: &str, editions: &[Edition]) -> Option<String> {
     if spec == "main" || spec == "draft" {
-        return Some("Working draft".to_string());
+        return Some(quire_core::ids::DRAFT_TITLE.to_string());
     }
     let slug = spec.strip_prefix("edition/").unwrap_or(spec);
     editions
@@ -301,7 +301,7 @@ async fn compare(
             Ok((editions, Some(result), from, to))
         })
         .await?;
-    let mut choices = vec![("main".to_string(), "Working draft".to_string())];
+    let mut choices = vec![("main".to_string(), quire_core::ids::DRAFT_TITLE.to_string())];
     for e in editions.iter().rev() {
         choices.push((e.slug.to_string(), format!("{} ({})", e.title, e.date)));
     }

@@ -1,14 +1,16 @@
 //! Atom 1.0 feeds (RFC 4287): the newest proposals and the published editions.
 //!
-//! The XML is written by hand; every piece of text goes through [`xml_escape`], which also
-//! drops characters XML 1.0 cannot carry. Links are absolute, built from the configured
-//! public URL ([`crate::AppState::public_url`]), never from the request's `Host` header.
+//! The XML is written by hand; every piece of text goes through
+//! [`quire_core::prose::escape_xml`] (the one XML escaper), which also drops characters
+//! XML 1.0 cannot carry. Links are absolute, built from the configured public URL
+//! ([`crate::AppState::public_url`]), never from the request's `Host` header.
 
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use quire_core::prose::{escape_html, escape_xml};
 use quire_core::{Audience, Library, ProposalFilter};
 
 use crate::routes::editions::{change_views, contributors};
@@ -25,43 +27,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/feeds/proposals.atom", get(proposals))
         .route("/feeds/editions.atom", get(editions))
-}
-
-/// Escapes text for XML element content and attribute values, dropping characters that
-/// XML 1.0 does not allow at all (control characters other than tab, newline and carriage
-/// return; U+FFFE and U+FFFF).
-pub fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 => {}
-            '\u{FFFE}' | '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Escapes text for HTML (the HTML then goes into the feed XML-escaped once more).
-fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// An Atom date-time from an RFC 3339 time or a `YYYY-MM-DD` day.
@@ -94,17 +59,17 @@ fn feed(
 ) -> String {
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     x.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
-    x.push_str(&format!("  <id>{}</id>\n", xml_escape(id)));
-    x.push_str(&format!("  <title>{}</title>\n", xml_escape(title)));
-    x.push_str(&format!("  <updated>{}</updated>\n", xml_escape(updated)));
+    x.push_str(&format!("  <id>{}</id>\n", escape_xml(id)));
+    x.push_str(&format!("  <title>{}</title>\n", escape_xml(title)));
+    x.push_str(&format!("  <updated>{}</updated>\n", escape_xml(updated)));
     x.push_str("  <author><name>Quire</name></author>\n");
     x.push_str(&format!(
         "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n",
-        xml_escape(self_href)
+        escape_xml(self_href)
     ));
     x.push_str(&format!(
         "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
-        xml_escape(alt_href)
+        escape_xml(alt_href)
     ));
     x.push_str("  <generator>Quire</generator>\n");
     for e in entries {
@@ -144,13 +109,13 @@ async fn proposals(State(state): State<AppState>) -> Result<Response, AppError> 
                     format!(
                         "  <entry>\n    <id>urn:quire:proposal:{n}</id>\n    <title type=\"text\">{title}</title>\n    <author><name>{author}</name></author>\n    <published>{created}</published>\n    <updated>{updated}</updated>\n    <link rel=\"alternate\" type=\"text/html\" href=\"{href}\"/>\n    <category term=\"{status}\"/>\n    <summary type=\"text\">{summary}</summary>\n  </entry>\n",
                         n = p.number,
-                        title = xml_escape(&format!("#{} {}", p.number, p.title)),
-                        author = xml_escape(&p.author.name),
-                        created = xml_escape(&atom_time(&p.created)),
-                        updated = xml_escape(&atom_time(&p.updated)),
-                        href = xml_escape(&format!("{base}/proposals/{}", p.number)),
+                        title = escape_xml(&format!("#{} {}", p.number, p.title)),
+                        author = escape_xml(&p.author.name),
+                        created = escape_xml(&atom_time(&p.created)),
+                        updated = escape_xml(&atom_time(&p.updated)),
+                        href = escape_xml(&format!("{base}/proposals/{}", p.number)),
                         status = p.status.as_str(),
-                        summary = xml_escape(&p.rationale),
+                        summary = escape_xml(&p.rationale),
                     )
                 })
                 .collect();
@@ -170,7 +135,6 @@ async fn proposals(State(state): State<AppState>) -> Result<Response, AppError> 
 /// An edition's changelog as an HTML fragment (every piece of text HTML-escaped; the notes
 /// rendered from Markdown and sanitised), for an Atom `type="html"` content element.
 fn changelog_html(lib: &Library, base: &str, e: &quire_core::Edition) -> Result<String, AppError> {
-    let esc = html_escape;
     let mut html = String::new();
     if !e.notes.is_empty() {
         html.push_str(&crate::render::markdown(&e.notes));
@@ -184,14 +148,17 @@ fn changelog_html(lib: &Library, base: &str, e: &quire_core::Edition) -> Result<
         for c in &changes {
             html.push_str(&format!(
                 "<li><a href=\"{}\">#{}</a> {} (proposed by {})</li>",
-                esc(&format!("{base}/proposals/{}", c.number)),
+                escape_html(&format!("{base}/proposals/{}", c.number)),
                 c.number,
-                esc(&c.title),
-                esc(&c.author)
+                escape_html(&c.title),
+                escape_html(&c.author)
             ));
         }
         html.push_str("</ul><p>Contributors: ");
-        let names: Vec<String> = contributors(&e.changes).iter().map(|n| esc(n)).collect();
+        let names: Vec<String> = contributors(&e.changes)
+            .iter()
+            .map(|n| escape_html(n))
+            .collect();
         html.push_str(&names.join(", "));
         html.push_str("</p>");
     }
@@ -211,19 +178,19 @@ async fn editions(State(state): State<AppState>) -> Result<Response, AppError> {
             for e in list.iter().rev() {
                 entries.push(format!(
                     "  <entry>\n    <id>urn:quire:edition:{slug}</id>\n    <title type=\"text\">{title}</title>\n    <author><name>{author}</name></author>\n    <updated>{updated}</updated>\n    <link rel=\"alternate\" type=\"text/html\" href=\"{href}\"/>\n    <summary type=\"text\">{summary}</summary>\n    <content type=\"html\">{content}</content>\n  </entry>\n",
-                    slug = xml_escape(e.slug.as_str()),
-                    title = xml_escape(&e.title),
-                    author = xml_escape(&e.publisher.name),
-                    updated = xml_escape(&atom_time(&e.date)),
-                    href = xml_escape(&format!("{base}/editions/{}/changelog", e.slug)),
-                    summary = xml_escape(&format!(
+                    slug = escape_xml(e.slug.as_str()),
+                    title = escape_xml(&e.title),
+                    author = escape_xml(&e.publisher.name),
+                    updated = escape_xml(&atom_time(&e.date)),
+                    href = escape_xml(&format!("{base}/editions/{}/changelog", e.slug)),
+                    summary = escape_xml(&format!(
                         "Edition {} published {}: {} merged proposal{}.",
                         e.slug,
                         e.date,
                         e.changes.len(),
                         if e.changes.len() == 1 { "" } else { "s" }
                     )),
-                    content = xml_escape(&changelog_html(lib, &base, e)?),
+                    content = escape_xml(&changelog_html(lib, &base, e)?),
                 ));
             }
             Ok(feed(
@@ -242,17 +209,6 @@ async fn editions(State(state): State<AppState>) -> Result<Response, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escaping_covers_markup_and_drops_what_xml_cannot_hold() {
-        assert_eq!(
-            xml_escape("a<b>&\"c\"'d'"),
-            "a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;"
-        );
-        assert_eq!(xml_escape("x\u{0}y\u{1b}z\u{FFFF}"), "xyz");
-        assert_eq!(xml_escape("line\nnext\ttab"), "line\nnext\ttab");
-        assert_eq!(xml_escape("été ☕"), "été ☕");
-    }
 
     #[test]
     fn days_become_date_times() {

@@ -27,7 +27,14 @@ use crate::{AppError, AppState, MAX_BODY_BYTES};
 /// The Content Security Policy: nothing but our own stylesheet; no scripts at all.
 pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-const CSS: &str = include_str!("../../static/quire.css");
+/// The stylesheet: the server's own, then the diff markup's ([`quire_core::prose::DIFF_CSS`]).
+static CSS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    [
+        include_str!("../../static/quire.css"),
+        quire_core::prose::DIFF_CSS,
+    ]
+    .join("\n")
+});
 
 /// Builds the router.
 pub fn router(state: AppState) -> Router {
@@ -124,7 +131,7 @@ async fn css() -> impl IntoResponse {
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        CSS,
+        CSS.as_str(),
     )
 }
 

@@ -33,10 +33,9 @@ use crate::store::User;
 use crate::templates::{page, Badges, Chrome, CommentView};
 use crate::{AppError, AppState};
 use views::{
-    demote_headings, error_for, sentence, short_time, side_by_side, Choice, ConflictView, Drafts,
-    ErrorItem, HunkView, ProposalPage, ProposalRow, ProposalsPage, ProposePage, ReviewView,
-    RevisePage, RevisionView, SectionHtml, SectionRef, SideHtml, SignInNeededPage, Tab, TextField,
-    UpdatePage,
+    demote_headings, error_for, sentence, short_time, Choice, ConflictView, Drafts, ErrorItem,
+    HunkView, ProposalPage, ProposalRow, ProposalsPage, ProposePage, ReviewView, RevisePage,
+    RevisionView, SectionHtml, SectionRef, SideHtml, SignInNeededPage, Tab, TextField, UpdatePage,
 };
 
 /// Routes of this module.
@@ -727,7 +726,7 @@ fn proposal_page(
     for d in diffs.iter() {
         match req.view {
             "side" => {
-                let (old_html, new_html) = side_by_side(&d.diff);
+                let (old_html, new_html) = quire_core::prose::render_side_by_side(&d.diff);
                 sides.push(SideHtml {
                     id: d.section.to_string(),
                     title: d.title.clone(),

@@ -1,11 +1,11 @@
-//! Templates of the proposal pages and the pure helpers that shape data for them: the
-//! side-by-side diff, heading demotion, times and the error summary.
+//! Templates of the proposal pages and the pure helpers that shape data for them: heading
+//! demotion, times and the error summary.
 //!
 //! Only HTML made by [`crate::render::markdown`], [`quire_core::prose::render_html`] or
-//! [`side_by_side`] (which escapes every piece of text) reaches a template as `|safe`.
+//! [`quire_core::prose::render_side_by_side`] (both escape every piece of text) reaches a
+//! template as `|safe`.
 
 use askama::Template;
-use quire_core::prose::{BlockDiff, ProseDiff, SpanOp};
 
 use crate::templates::{Chrome, CommentView};
 
@@ -292,81 +292,6 @@ pub struct SignInNeededPage {
     pub message: String,
 }
 
-/// Splits a prose diff into an old and a new column, each a sequence of
-/// `<div class="block ...">` elements: the old column holds unchanged and removed text
-/// with deletions in `<del>`, the new column unchanged and added text with insertions in
-/// `<ins>`. All text is escaped.
-pub fn side_by_side(diff: &ProseDiff) -> (String, String) {
-    let mut old = String::new();
-    let mut new = String::new();
-    for block in &diff.blocks {
-        let kind = block.kind().as_str();
-        let op = block.op_name();
-        match block {
-            BlockDiff::Unchanged { text, .. } => {
-                open_block(&mut old, kind, op);
-                escape_into(&mut old, text);
-                close_block(&mut old);
-                open_block(&mut new, kind, op);
-                escape_into(&mut new, text);
-                close_block(&mut new);
-            }
-            BlockDiff::Removed { text, .. } => {
-                open_block(&mut old, kind, op);
-                tagged(&mut old, "del", text);
-                close_block(&mut old);
-            }
-            BlockDiff::Added { text, .. } => {
-                open_block(&mut new, kind, op);
-                tagged(&mut new, "ins", text);
-                close_block(&mut new);
-            }
-            BlockDiff::Changed { spans, .. } => {
-                open_block(&mut old, kind, op);
-                open_block(&mut new, kind, op);
-                for span in spans {
-                    match span.op {
-                        SpanOp::Equal => {
-                            escape_into(&mut old, &span.text);
-                            escape_into(&mut new, &span.text);
-                        }
-                        SpanOp::Delete => tagged(&mut old, "del", &span.text),
-                        SpanOp::Insert => tagged(&mut new, "ins", &span.text),
-                    }
-                }
-                close_block(&mut old);
-                close_block(&mut new);
-            }
-        }
-    }
-    (old, new)
-}
-
-fn open_block(out: &mut String, kind: &str, op: &str) {
-    out.push_str("<div class=\"block block-");
-    out.push_str(kind);
-    out.push(' ');
-    out.push_str(op);
-    out.push_str("\">");
-}
-
-fn close_block(out: &mut String) {
-    out.push_str("</div>\n");
-}
-
-fn tagged(out: &mut String, tag: &str, text: &str) {
-    out.push('<');
-    out.push_str(tag);
-    out.push('>');
-    escape_into(out, text);
-    out.push_str("</");
-    out.push_str(tag);
-    out.push('>');
-}
-
-/// Escapes text for HTML element content and attribute values.
-pub use quire_core::prose::escape_into;
-
 /// Moves every heading in sanitised HTML down `by` levels (at most to `<h6>`), so a
 /// section's `# Title` fits under the page's own headings.
 pub fn demote_headings(html: &str, by: u8) -> String {
@@ -403,23 +328,6 @@ pub fn sentence(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn side_by_side_splits_and_escapes() {
-        let d = quire_core::prose::diff(
-            "# T\n\nFix <b>potholes</b> now.\n\nGone.\n",
-            "# T\n\nFix <b>roads</b> now.\n\n<script>x</script>\n",
-        );
-        let (old, new) = side_by_side(&d);
-        assert!(old.contains("<del>potholes</del>"), "{old}");
-        assert!(!old.contains("<ins>"), "{old}");
-        assert!(new.contains("<ins>roads</ins>"), "{new}");
-        assert!(!new.contains("<del>"), "{new}");
-        assert!(old.contains("<del>Gone.</del>"), "{old}");
-        assert!(new.contains("&lt;script&gt;x&lt;/script&gt;"), "{new}");
-        assert!(!new.contains("<script>"), "{new}");
-        assert!(old.contains("Fix &lt;b&gt;"), "{old}");
-    }
 
     #[test]
     fn headings_move_down_without_overflow() {
