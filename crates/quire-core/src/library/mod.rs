@@ -378,6 +378,16 @@ impl Library {
         String::from_utf8(bytes).map_err(|_| Error::storage(format!("{} is not UTF-8", id.path())))
     }
 
+    /// The section's text at `commit`, or an empty text when the commit has no such
+    /// section (added or removed on the other side of a diff). Any other failure is an
+    /// error, never an empty text.
+    pub(crate) fn section_text_or_empty(&self, commit: Oid, id: &SectionId) -> Result<String> {
+        match self.section_text_at(commit, id) {
+            Err(Error::UnknownSection(_)) => Ok(String::new()),
+            other => other,
+        }
+    }
+
     /// The word diff of every section whose text differs between two revisions (sections
     /// present on one side only are diffed against an empty text), in the new side's order.
     pub fn compare(&self, from: &str, to: &str) -> Result<Vec<SectionDiff>> {
@@ -393,8 +403,8 @@ impl Library {
         }
         let mut out = Vec::new();
         for id in ids {
-            let old = self.section_text_at(a, &id).unwrap_or_default();
-            let new = self.section_text_at(b, &id).unwrap_or_default();
+            let old = self.section_text_or_empty(a, &id)?;
+            let new = self.section_text_or_empty(b, &id)?;
             if old != new {
                 out.push(section_diff(&id, &old, &new));
             }

@@ -332,10 +332,21 @@ impl Library {
         };
         let base = id_to_oid(&rev.base)?;
         let commit = id_to_oid(&rev.commit)?;
+        // The sections this revision changes, from the revision itself (not from the
+        // proposal's latest list), in the proposal's order.
+        let changed: Vec<String> = self.changed_paths(base, commit)?;
+        let changed: Vec<&str> = changed
+            .iter()
+            .filter_map(|path| layout::parse_section_path(path))
+            .collect();
         let mut out = Vec::new();
-        for id in &p.sections {
-            let old = self.section_text_at(base, id).unwrap_or_default();
-            let new = self.section_text_at(commit, id).unwrap_or_default();
+        for id in p
+            .sections
+            .iter()
+            .filter(|id| changed.contains(&id.as_str()))
+        {
+            let old = self.section_text_or_empty(base, id)?;
+            let new = self.section_text_or_empty(commit, id)?;
             if old != new {
                 out.push(section_diff(id, &old, &new));
             }
@@ -516,7 +527,7 @@ impl Library {
                 Some((_, t)) => check_section_text(id, t)?,
                 None => self.section_text_at(latest, id)?,
             };
-            if text != self.section_text_at(latest, id).unwrap_or_default() {
+            if text != self.section_text_or_empty(latest, id)? {
                 differs_from_latest = true;
             }
             if text != self.section_text_at(base, id)? {

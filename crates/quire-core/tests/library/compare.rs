@@ -311,3 +311,30 @@ fn text_edits_alone_leave_the_structure_unchanged() {
     let same = fx.lib.compare_structure("main", "main").expect("compare");
     assert_eq!(same, StructureDiff::default());
 }
+
+/// A section file git can read but that is not text is a storage error in a comparison,
+/// never an empty section (which read as "the whole section was deleted").
+#[test]
+fn a_section_that_cannot_be_read_is_an_error_not_an_empty_text() {
+    let fx = Fixture::new();
+    let before = fx.git(&["rev-parse", "refs/heads/main"]);
+    commit_on_main(&fx, "Break a section", |work| {
+        std::fs::write(
+            work.join("sections/usability.md"),
+            b"# Usability\n\n\xff\xfe\n",
+        )
+        .expect("write");
+    });
+    let err = fx
+        .lib
+        .compare(before.trim(), "main")
+        .expect_err("a section that is not UTF-8 cannot be compared");
+    assert_eq!(err.kind(), quire_core::ErrorKind::Failure, "{err}");
+    assert!(err.to_string().contains("usability.md"), "{err}");
+    // Sections missing on one side are still compared with an empty text.
+    assert!(fx
+        .lib
+        .compare(before.trim(), before.trim())
+        .expect("same")
+        .is_empty());
+}
