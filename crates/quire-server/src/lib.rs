@@ -127,7 +127,7 @@ struct Inner {
     libraries: std::sync::Mutex<Vec<Library>>,
     /// One permit per library at work: bounds the threads (and the memory of their
     /// libgit2 caches) that read the library at once.
-    library_permits: tokio::sync::Semaphore,
+    library_permits: Arc<tokio::sync::Semaphore>,
     store: Store,
     /// The key of the form tokens ([`auth::form_token`]), kept in the account store.
     csrf_key: String,
@@ -212,7 +212,7 @@ impl AppState {
                 library,
                 indexes: std::sync::Mutex::new(indexes),
                 libraries: std::sync::Mutex::new(Vec::new()),
-                library_permits: tokio::sync::Semaphore::new(LIBRARY_WORKERS),
+                library_permits: Arc::new(tokio::sync::Semaphore::new(LIBRARY_WORKERS)),
                 store_version: std::sync::atomic::AtomicI64::new(store.data_version()?),
                 csrf_key,
                 store,
@@ -251,14 +251,15 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&Library) -> Result<T, AppError> + Send + 'static,
     {
-        let permit = self
-            .inner
-            .library_permits
-            .acquire()
+        let permit = Arc::clone(&self.inner.library_permits)
+            .acquire_owned()
             .await
             .map_err(|_| AppError::internal("the library pool is closed"))?;
         let state = self.clone();
-        let out = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
+            // Held by the thread, not by the request: a request cancelled while `f` runs
+            // on does not let another library start beside it.
+            let _permit = permit;
             let pooled = state.inner.libraries.lock().ok().and_then(|mut v| v.pop());
             let lib = match pooled {
                 Some(lib) => lib,
@@ -271,9 +272,7 @@ impl AppState {
             out
         })
         .await
-        .map_err(|e| AppError::internal(format!("worker failed: {e}")))?;
-        drop(permit);
-        out
+        .map_err(|e| AppError::internal(format!("worker failed: {e}")))?
     }
 
     /// As [`AppState::with_lib`], with the indexes brought up to date from the change
@@ -356,6 +355,12 @@ impl AppState {
             .map_err(|e| AppError::internal(format!("reading a rendered page: {e}")))?;
         pages.store(key, before, body.clone());
         Ok(Response::from_parts(parts, Body::from(body)))
+    }
+
+    /// How many more [`AppState::with_lib`] calls could start now (at most
+    /// [`LIBRARY_WORKERS`]).
+    pub fn library_permits_available(&self) -> usize {
+        self.inner.library_permits.available_permits()
     }
 
     /// How the page cache has done so far.

@@ -287,3 +287,37 @@ async fn a_report_is_acknowledged_on_the_section_page() {
         .assert_status(StatusCode::OK)
         .assert_contains("Thank you. A maintainer will look at what you reported.");
 }
+
+/// A request cancelled while its library work runs on keeps that work counted, so the
+/// bound on libraries at work holds (before, the permit went with the request).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_request_keeps_its_library_counted_until_the_work_ends() {
+    let t = TestApp::new();
+    let full = t.state.library_permits_available();
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let (started, has_started) = tokio::sync::oneshot::channel::<()>();
+    let state = t.state.clone();
+    let call = tokio::spawn(async move {
+        state
+            .with_lib(move |_| {
+                let _ = started.send(());
+                let _ = wait.recv();
+                Ok(())
+            })
+            .await
+    });
+    has_started.await.expect("the work started");
+    call.abort();
+    assert!(call.await.is_err(), "the request was cancelled");
+    assert_eq!(
+        t.state.library_permits_available(),
+        full - 1,
+        "the work still running holds its permit"
+    );
+    release.send(()).expect("the work is waiting");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while t.state.library_permits_available() < full && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(t.state.library_permits_available(), full);
+}
