@@ -149,7 +149,7 @@ pub fn render_section(markdown: &str, prefix: &str) -> RenderedSection {
     for r in &blocks {
         let (kind, rendered) = (r.block.kind, r.html.as_str());
         if kind == BlockKind::Heading {
-            let text = plain_text(rendered);
+            let text = quire_core::prose::plain_text(&r.block.text);
             let base = format!("{prefix}{}", slug(&text));
             let mut id = base.clone();
             let mut k = 1;
@@ -183,7 +183,7 @@ pub fn render_section(markdown: &str, prefix: &str) -> RenderedSection {
             id: id.clone(),
             content_id: Some(content_id),
             number: Some(n),
-            text: plain_text(rendered),
+            text: quire_core::prose::plain_text(&r.block.text),
         });
         let html = match kind {
             BlockKind::Paragraph => with_id(rendered, &id, &link),
@@ -226,70 +226,6 @@ fn with_id(html: &str, id: &str, inner: &str) -> String {
         return format!("<div class=\"block\" id=\"{id}\">{inner}{html}</div>\n");
     }
     format!("{tag} id=\"{id}\">{inner}{}", &html[end + 1..])
-}
-
-/// The text of an HTML fragment: tags dropped, the common entities decoded, whitespace
-/// collapsed.
-pub fn plain_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => {
-                in_tag = true;
-                out.push(' ');
-            }
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    let decoded = decode_entities(&out);
-    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn decode_entities(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let Some(end) = rest.find(';').filter(|e| *e <= 10) else {
-            out.push('&');
-            rest = &rest[1..];
-            continue;
-        };
-        let name = &rest[1..end];
-        let ch = match name {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            "nbsp" => Some(' '),
-            _ => name
-                .strip_prefix("#x")
-                .or_else(|| name.strip_prefix("#X"))
-                .and_then(|h| u32::from_str_radix(h, 16).ok())
-                .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
-                .and_then(char::from_u32),
-        };
-        match ch {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]
@@ -367,8 +303,8 @@ mod tests {
     #[test]
     fn entities_decode() {
         assert_eq!(
-            plain_text("<p>a &amp; b &lt;c&gt; &#39;d&#x27;</p>"),
-            "a & b <c> 'd'"
+            quire_core::prose::plain_text("a &amp; b &lt;c&gt; &#39;d&#x27; <b>e</b>"),
+            "a & b <c> 'd' e"
         );
     }
 }

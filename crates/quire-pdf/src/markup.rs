@@ -400,32 +400,18 @@ fn close(frame: Frame, buf: String, parent: &mut Open, notes: &mut Vec<(String, 
     }
 }
 
-/// `2026-11-27` as `27 November 2026`; anything else as it is.
+/// `2026-11-27` as `27 November 2026`; anything else (not a real date) as it is.
 fn long_date(date: &str) -> String {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let mut it = date.splitn(3, '-');
-    let (Some(y), Some(m), Some(d)) = (it.next(), it.next(), it.next()) else {
-        return date.to_string();
-    };
-    match (y.parse::<u32>(), m.parse::<usize>(), d.parse::<u32>()) {
-        (Ok(y), Ok(m), Ok(d)) if (1..=12).contains(&m) && (1..=31).contains(&d) => {
-            format!("{d} {} {y}", MONTHS[m - 1])
-        }
-        _ => date.to_string(),
-    }
+    use time::macros::format_description;
+    time::Date::parse(date, format_description!("[year]-[month]-[day]"))
+        .ok()
+        .and_then(|d| {
+            d.format(format_description!(
+                "[day padding:none] [month repr:long] [year]"
+            ))
+            .ok()
+        })
+        .unwrap_or_else(|| date.to_string())
 }
 
 /// `datetime(...)` for a YYYY-MM-DD date, if it is one.
@@ -647,6 +633,9 @@ mod tests {
     fn dates() {
         assert_eq!(long_date("2026-11-27"), "27 November 2026");
         assert_eq!(long_date("soon"), "soon");
+        assert_eq!(long_date("2026-03-05"), "5 March 2026");
+        // Not a real day: left as it is rather than named.
+        assert_eq!(long_date("2026-02-31"), "2026-02-31");
         assert_eq!(
             datetime("2026-11-27").as_deref(),
             Some("datetime(year: 2026, month: 11, day: 27)")

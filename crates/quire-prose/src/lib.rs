@@ -79,7 +79,9 @@ pub mod safe;
 
 pub use diff::{diff, diff_with, BlockDiff, DiffOptions, DiffStats, ProseDiff, Span, SpanOp};
 pub use escape::{escape_html, escape_into, escape_xml};
-pub use markdown::{blocks, first_heading, markdown_options, parser, to_html, Block, BlockKind};
+pub use markdown::{
+    blocks, first_heading, markdown_options, parser, plain_text, to_html, Block, BlockKind,
+};
 pub use render::{
     render_html, render_side_by_side, render_text, render_text_with_context, TextStyle, DIFF_CSS,
     ELISION,

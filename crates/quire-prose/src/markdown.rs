@@ -32,6 +32,23 @@ pub fn parser(source: &str) -> Parser<'_> {
     Parser::new_ext(without_bom(source), markdown_options())
 }
 
+/// The words of Markdown `source` as plain text, for search and headings' anchors: the
+/// text the parser reads (entities decoded, markup and raw HTML dropped), with whitespace
+/// collapsed to single spaces.
+pub fn plain_text(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    for event in parser(source) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t) => {
+                out.push_str(&t)
+            }
+            Event::SoftBreak | Event::HardBreak | Event::End(_) => out.push(' '),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn without_bom(source: &str) -> &str {
     source.strip_prefix('\u{feff}').unwrap_or(source)
 }
