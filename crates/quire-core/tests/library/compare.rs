@@ -6,22 +6,14 @@ use std::path::Path;
 
 use quire_core::{Renamed, SectionMove, SectionSummary, StructureDiff};
 
-use crate::support::{git_in, Fixture};
+use crate::support::Fixture;
 
 /// Clones the library into a work tree, lets `change` edit it, commits everything as a
 /// direct commit and pushes it to `main`. Returns the new commit id.
 fn commit_on_main(fx: &Fixture, message: &str, change: impl FnOnce(&Path)) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
     let work = dir.path().join("work");
-    let run = |cwd: &Path, args: &[&str]| {
-        let out = git_in(cwd, args);
-        assert!(
-            out.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("git output is UTF-8")
-    };
+    let run = quire_testkit::git;
     run(
         dir.path(),
         &[
