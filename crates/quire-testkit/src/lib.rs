@@ -6,6 +6,7 @@
 //! - [`git`], [`git_output`], [`git_command`]: the real `git -C <repo>`.
 //! - [`refs`]: every ref and its object, to check that a refused write changed nothing.
 //! - [`assert_fsck_clean`]: `git fsck --strict` finds nothing wrong.
+//! - [`commit_on_main_with_a_clone`]: a change made on `main` by plain git, as an editor would.
 //! - [`workspace_root`], [`resource_files`], [`bundled_section`]: the bundled text.
 //!
 //! Depends on no Quire crate, so every crate's tests can use it; the helpers that need a
@@ -65,6 +66,38 @@ pub fn assert_fsck_clean(repo: &Path) {
         all.trim().is_empty(),
         "git fsck --strict complained:\n{all}"
     );
+}
+
+/// A direct commit on `main` made as an editor would, with the real `git`: clones `repo`
+/// into `work` (or pulls, if `work` is already a clone), lets `change` edit the work tree,
+/// commits everything as `name <email>` and pushes to `main`. Returns the new commit id.
+pub fn commit_on_main_with_a_clone(
+    repo: &Path,
+    work: &Path,
+    (name, email): (&str, &str),
+    message: &str,
+    change: impl FnOnce(&Path),
+) -> String {
+    if work.exists() {
+        git(work, &["pull", "--quiet", "--ff-only", "origin", "main"]);
+    } else {
+        let parent = work.parent().expect("the work tree has a parent folder");
+        let url = repo.to_str().expect("UTF-8 path");
+        let folder = work.file_name().expect("a folder name");
+        let folder = folder.to_str().expect("UTF-8 path");
+        git(parent, &["clone", "--quiet", url, folder]);
+    }
+    change(work);
+    git(work, &["add", "--all"]);
+    let (name, email) = (format!("user.name={name}"), format!("user.email={email}"));
+    git(
+        work,
+        &[
+            "-c", &name, "-c", &email, "commit", "--quiet", "-m", message,
+        ],
+    );
+    git(work, &["push", "--quiet", "origin", "HEAD:main"]);
+    git(work, &["rev-parse", "HEAD"]).trim().to_string()
 }
 
 /// The repository root.

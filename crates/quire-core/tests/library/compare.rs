@@ -12,34 +12,13 @@ use crate::support::Fixture;
 /// direct commit and pushes it to `main`. Returns the new commit id.
 fn commit_on_main(fx: &Fixture, message: &str, change: impl FnOnce(&Path)) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
-    let work = dir.path().join("work");
-    let run = quire_testkit::git;
-    run(
-        dir.path(),
-        &[
-            "clone",
-            "--quiet",
-            fx.path.to_str().expect("UTF-8 path"),
-            "work",
-        ],
-    );
-    change(&work);
-    run(&work, &["add", "--all"]);
-    run(
-        &work,
-        &[
-            "-c",
-            "user.name=Ada Editor",
-            "-c",
-            "user.email=ada.editor@example.org",
-            "commit",
-            "--quiet",
-            "-m",
-            message,
-        ],
-    );
-    run(&work, &["push", "--quiet", "origin", "HEAD:main"]);
-    run(&work, &["rev-parse", "HEAD"]).trim().to_string()
+    quire_testkit::commit_on_main_with_a_clone(
+        &fx.path,
+        &dir.path().join("work"),
+        ("Ada Editor", "ada.editor@example.org"),
+        message,
+        change,
+    )
 }
 
 fn read(work: &Path, path: &str) -> String {
