@@ -3,8 +3,9 @@
 //! axe-core scan of every page). Screenshots and the axe report are saved under
 //! `target/tmp/browser-artifacts/`.
 //!
-//! Missing Chromium or npm packages are installed by `tests/browser/setup.sh` when possible.
-//! Under CI (`CI` set) a missing browser is a failure, never a skip.
+//! The tools (Chromium, Node.js, the npm packages) are installed once by
+//! `bash tests/browser/setup.sh`, never from here: a test installs nothing. When one is
+//! missing the tests skip with that instruction, and under CI (`CI` set) they fail with it.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -24,19 +25,49 @@ fn browser_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser")
 }
 
-/// Makes sure Chromium and the npm packages are there; `false` means "skip" (outside CI).
+/// Whether `program` names a file, or a file on the `PATH` (as `command -v` finds it).
+fn on_path(program: &str) -> bool {
+    if program.contains('/') {
+        return Path::new(program).is_file();
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+/// The browser tools that are not installed: Chromium (`CHROMIUM`, or Debian's
+/// `/usr/bin/chromium`, as the scripts launch it), Node.js and the npm packages.
+fn missing_tools() -> Vec<String> {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let mut missing = Vec::new();
+    if !on_path(&chromium) {
+        missing.push(chromium);
+    }
+    if !on_path("node") {
+        missing.push("node".into());
+    }
+    for package in ["playwright-core", "axe-core"] {
+        if !browser_dir().join("node_modules").join(package).is_dir() {
+            missing.push(format!("node_modules/{package}"));
+        }
+    }
+    missing
+}
+
+/// Checks that Chromium and the npm packages are there; `false` means "skip" (outside CI).
+/// Installs nothing: that is `tests/browser/setup.sh`'s job.
 fn ensure_tools() -> bool {
-    let status = Command::new("bash")
-        .arg(browser_dir().join("setup.sh"))
-        .status()
-        .expect("bash runs");
-    if status.success() {
+    let missing = missing_tools();
+    if missing.is_empty() {
         return true;
     }
+    let message = format!(
+        "the browser tests need {}: run `bash tests/browser/setup.sh` once to install them",
+        missing.join(", ")
+    );
     if std::env::var_os("CI").is_some() {
-        panic!("the browser tests need Chromium and node packages, and setup.sh could not install them");
+        panic!("{message}");
     }
-    eprintln!("skipping the browser journey: run tests/browser/setup.sh to install Chromium");
+    eprintln!("SKIPPED: {message}");
     false
 }
 

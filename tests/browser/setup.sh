@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 missing=()
 command -v "${CHROMIUM:-/usr/bin/chromium}" >/dev/null 2>&1 || missing+=(chromium fonts-liberation)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
-# wrk drives the load test of quire-bench (crates/quire-bench/tests/load.rs).
+# wrk drives the load test of quire-bench (crates/quire-bench/tests/bench/load.rs).
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -4,58 +4,18 @@
 //! clone, edit `resource.toml` and a section file, commit, push to `main`.
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::support::Env;
 
-/// Clones the library, lets `change` edit the work tree, commits and pushes to `main`.
+/// Clones the library (once), lets `change` edit the work tree, commits and pushes to `main`.
 fn commit_on_main(env: &Env, message: &str, change: impl FnOnce(&Path)) {
-    let work = env.path("work");
-    let git = |cwd: &Path, args: &[&str]| {
-        let out = Command::new("git")
-            .current_dir(cwd)
-            .args(args)
-            .env("HOME", env.path("home"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("LC_ALL", "C")
-            .output()
-            .expect("run git");
-        assert!(
-            out.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    if !work.exists() {
-        git(
-            &env.path(""),
-            &[
-                "clone",
-                "--quiet",
-                env.repo().to_str().expect("UTF-8 path"),
-                "work",
-            ],
-        );
-    } else {
-        git(&work, &["pull", "--quiet", "--ff-only", "origin", "main"]);
-    }
-    change(&work);
-    git(&work, &["add", "--all"]);
-    git(
-        &work,
-        &[
-            "-c",
-            "user.name=Ada Editor",
-            "-c",
-            "user.email=ada@example.org",
-            "commit",
-            "--quiet",
-            "-m",
-            message,
-        ],
+    quire_testkit::commit_on_main_with_a_clone(
+        env.repo(),
+        &env.path("work"),
+        ("Ada Editor", "ada@example.org"),
+        message,
+        change,
     );
-    git(&work, &["push", "--quiet", "origin", "HEAD:main"]);
 }
 
 fn edit_file(work: &Path, path: &str, from: &str, to: &str) {

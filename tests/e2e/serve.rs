@@ -65,12 +65,5 @@ fn a_server_stopped_with_sigterm_saves_the_proposal_index_for_the_next_start() {
 
 /// The real git on the library `dir`; its standard output.
 fn git_at(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .arg("--git-dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-    String::from_utf8(out.stdout).expect("utf-8")
+    quire_testkit::git(dir, args)
 }

@@ -138,22 +138,13 @@ impl Env {
 
     /// Every ref with the object it points at, one per line, as `git for-each-ref` says.
     pub fn refs(&self) -> String {
-        self.git(["for-each-ref", "--format=%(refname) %(objectname)"])
-            .ok()
-            .stdout()
+        quire_testkit::refs(&self.repo)
     }
 
     /// `git fsck --strict` succeeds and reports nothing but dangling objects (left by
     /// writers that lost a compare-and-swap race, which is allowed).
     pub fn assert_fsck_clean(&self) {
-        let out = self.git(["fsck", "--strict"]).ok();
-        let all = format!("{}{}", out.stdout, out.stderr);
-        let bad: Vec<&str> = all
-            .lines()
-            .filter(|l| !l.trim().is_empty() && !l.starts_with("dangling "))
-            .filter(|l| !l.starts_with("Checking ") && !l.starts_with("notice:"))
-            .collect();
-        assert!(bad.is_empty(), "git fsck --strict complained:\n{all}");
+        quire_testkit::assert_fsck_clean(&self.repo)
     }
 
     /// A section's text on main, as `quire show` prints it.

@@ -1,6 +1,10 @@
 //! `quire`: the command line of Quire. It parses arguments, calls `quire-core`, and prints.
 //! No git or diff logic lives here.
 
+// The doc comments on the clap arguments are the `--help` text, written for a terminal:
+// `<SLUG>`, `<email>` and bare URLs are meant literally there, not as HTML or links.
+#![allow(rustdoc::invalid_html_tags, rustdoc::bare_urls)]
+
 mod cmd;
 mod output;
 

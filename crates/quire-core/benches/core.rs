@@ -20,42 +20,11 @@ use std::time::{Duration, Instant};
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, Bencher, Criterion};
 use quire_core::{Identity, Library, NewProposal, SectionId, Verdict};
+use quire_testkit::{bundled_section, resource_files};
 use tempfile::TempDir;
 
 /// The section every edit touches (about 2.5 KB of prose, lists and headings).
 const SECTION: &str = "usability";
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The bundled resource as `Library::init` takes it (as the integration tests read it).
-fn resource_files() -> Vec<(String, Vec<u8>)> {
-    let root = workspace_root().join("resource");
-    let mut files = vec![(
-        "resource.toml".to_string(),
-        std::fs::read(root.join("resource.toml")).expect("read resource.toml"),
-    )];
-    let mut entries: Vec<_> = std::fs::read_dir(root.join("sections"))
-        .expect("read resource/sections")
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "md"))
-        .collect();
-    entries.sort();
-    for path in entries {
-        let name = path.file_name().expect("file name").to_string_lossy();
-        files.push((
-            format!("sections/{name}"),
-            std::fs::read(&path).expect("read section"),
-        ));
-    }
-    files
-}
-
-fn bundled_section(id: &str) -> String {
-    std::fs::read_to_string(workspace_root().join(format!("resource/sections/{id}.md")))
-        .expect("read bundled section")
-}
 
 fn editor() -> Identity {
     "Ada Editor <ada.editor@example.org>".parse().unwrap()

@@ -168,7 +168,7 @@ fn check_slug(s: &str, allow_dot: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// Someone who acts on the library: "Name <email>", as in a git signature.
+/// Someone who acts on the library: `Name <email>`, as in a git signature.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Identity {
     /// Display name.

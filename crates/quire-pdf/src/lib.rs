@@ -18,13 +18,14 @@
 //!    the fonts bundled with typst (`typst-assets`), and no files, packages, clock or
 //!    network. Typesetting is deterministic: the same edition gives the same bytes.
 //!
-//! ```no_run
-//! # fn main() -> Result<(), quire_pdf::Error> {
+//! ```text
 //! let lib = quire_core::Library::open(std::path::Path::new("library.git"))?;
 //! let pdf = quire_pdf::render_edition_pdf(&lib, "spring-2027")?;
 //! std::fs::write("spring-2027.pdf", pdf).expect("write the PDF");
-//! # Ok(()) }
 //! ```
+//!
+//! (Text, not a doctest: each doctest would link typst. `tests/print.rs` makes editions
+//! this way.)
 //!
 //! **Architecture invariant:** this crate reads the library only through the exports' one
 //! loader of an edition for readers ([`quire_export::EditionData::load`]) and

@@ -13,12 +13,8 @@ use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, LinkType, Tag, TagEnd};
 
 use crate::EditionText;
 
-/// Escapes text so that typst markup shows it exactly, as plain characters.
-///
-/// ```
-/// assert_eq!(quire_pdf::escape_text("#set *x* [a]"), r"\#set \*x\* \[a\]");
-/// assert_eq!(quire_pdf::escape_text("line\none"), "line one");
-/// ```
+/// Escapes text so that typst markup shows it exactly, as plain characters:
+/// `#set *x* [a]` becomes `\#set \*x\* \[a\]`, a newline a space.
 pub fn escape_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for c in text.chars() {
@@ -37,10 +33,6 @@ pub fn escape_text(text: &str) -> String {
 }
 
 /// A typst string literal holding `text` exactly.
-///
-/// ```
-/// assert_eq!(quire_pdf::string_literal("a \"b\" \\ c\n"), r#""a \"b\" \\ c\n""#);
-/// ```
 pub fn string_literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
@@ -557,6 +549,18 @@ pub fn edition_source(e: &EditionText) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Were doctests (each one a link step of typst).
+    #[test]
+    fn escape_text_examples() {
+        assert_eq!(escape_text("#set *x* [a]"), r"\#set \*x\* \[a\]");
+        assert_eq!(escape_text("line\none"), "line one");
+    }
+
+    #[test]
+    fn string_literal_example() {
+        assert_eq!(string_literal("a \"b\" \\ c\n"), r#""a \"b\" \\ c\n""#);
+    }
 
     #[test]
     fn every_ascii_punctuation_character_is_escaped() {

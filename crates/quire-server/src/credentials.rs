@@ -129,7 +129,7 @@ pub fn look_alike(a: &str, b: &str) -> bool {
 
 /// Why a display name was refused, as a sentence for the form, or `None` if its
 /// characters are acceptable. (Whether another account looks the same is the store's to
-/// say: see [`name_skeleton`].)
+/// say: see [`name_skeletons`].)
 pub fn name_problem(name: &str) -> Option<String> {
     let name = name.trim();
     if name.is_empty() {

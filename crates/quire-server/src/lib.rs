@@ -708,7 +708,7 @@ async fn maintain_indexes(state: AppState) {
 }
 
 impl AppState {
-    /// One round of [`maintain_indexes`]. The slow parts (listing every ref, the merge
+    /// One round of the index keeper (`maintain_indexes`, run by `serve`). The slow parts (listing every ref, the merge
     /// checks) run on a library without the indexes' lock, so requests that need the
     /// indexes wait only for the quick parts that apply the results.
     pub async fn maintain_indexes_once(&self, rescan: bool) -> Result<usize, AppError> {

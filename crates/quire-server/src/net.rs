@@ -19,14 +19,8 @@ pub struct IpRange {
 impl std::str::FromStr for IpRange {
     type Err = String;
 
-    /// ```
-    /// use quire_server::net::IpRange;
-    /// let r: IpRange = "10.0.0.0/8".parse().unwrap();
-    /// assert!(r.contains("10.1.2.3".parse().unwrap()));
-    /// assert!(!r.contains("11.0.0.1".parse().unwrap()));
-    /// assert!("::1".parse::<IpRange>().unwrap().contains("::1".parse().unwrap()));
-    /// assert!("10.0.0.0/33".parse::<IpRange>().is_err());
-    /// ```
+    /// An address with an optional prefix length: `10.0.0.0/8`, `::1` (a single address).
+    /// (Examples in `tests::ip_ranges_parse_and_contain`.)
     fn from_str(s: &str) -> Result<IpRange, String> {
         let (addr, prefix) = match s.split_once('/') {
             Some((a, p)) => (a, Some(p)),
@@ -120,15 +114,7 @@ pub fn client_of(parts: &Parts, trusted: &[IpRange]) -> String {
 }
 
 /// Checks a public base URL (`--public-url`): `http` or `https`, a host, no query or
-/// fragment; returned without a trailing `/`.
-///
-/// ```
-/// use quire_server::net::public_url;
-/// assert_eq!(public_url("https://quire.example.org/").unwrap(), "https://quire.example.org");
-/// assert_eq!(public_url("http://10.0.0.5:8080/guide").unwrap(), "http://10.0.0.5:8080/guide");
-/// assert!(public_url("quire.example.org").is_err());
-/// assert!(public_url("https://a.org/?x=1").is_err());
-/// ```
+/// fragment; returned without a trailing `/` (examples in `tests::public_urls`).
 pub fn public_url(s: &str) -> Result<String, String> {
     let s = s.trim();
     let rest = s
@@ -155,6 +141,33 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("x-forwarded-for", HeaderValue::from_str(v).unwrap());
         h
+    }
+
+    // Were doctests (each one a link step of the whole server).
+    #[test]
+    fn ip_ranges_parse_and_contain() {
+        let r: IpRange = "10.0.0.0/8".parse().unwrap();
+        assert!(r.contains("10.1.2.3".parse().unwrap()));
+        assert!(!r.contains("11.0.0.1".parse().unwrap()));
+        assert!("::1"
+            .parse::<IpRange>()
+            .unwrap()
+            .contains("::1".parse().unwrap()));
+        assert!("10.0.0.0/33".parse::<IpRange>().is_err());
+    }
+
+    #[test]
+    fn public_urls() {
+        assert_eq!(
+            public_url("https://quire.example.org/").unwrap(),
+            "https://quire.example.org"
+        );
+        assert_eq!(
+            public_url("http://10.0.0.5:8080/guide").unwrap(),
+            "http://10.0.0.5:8080/guide"
+        );
+        assert!(public_url("quire.example.org").is_err());
+        assert!(public_url("https://a.org/?x=1").is_err());
     }
 
     #[test]

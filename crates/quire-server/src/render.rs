@@ -43,8 +43,8 @@ fn new_cache(bytes: u64) -> Cache {
 /// rendering.
 ///
 /// This is CPU work (a few milliseconds for a large section, bounded for any text of the
-/// allowed size): call it on a blocking thread (inside [`crate::AppState::with_lib`], or
-/// with [`crate::AppState::render`]), never on the async runtime's threads.
+/// allowed size): on a cache miss it renders through [`off_runtime`], so it never stalls
+/// the async runtime's threads.
 pub fn markdown(source: &str) -> String {
     markdown_in(cache(), source)
 }

@@ -71,7 +71,7 @@ pub enum Transport {
     Unavailable,
     /// The connection broke mid-request.
     Broken(String),
-    /// No answer within [`REQUEST_TIMEOUT`].
+    /// No answer within `REQUEST_TIMEOUT`.
     Timeout,
 }
 

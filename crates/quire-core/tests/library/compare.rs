@@ -6,48 +6,19 @@ use std::path::Path;
 
 use quire_core::{Renamed, SectionMove, SectionSummary, StructureDiff};
 
-use crate::support::{git_in, Fixture};
+use crate::support::Fixture;
 
 /// Clones the library into a work tree, lets `change` edit it, commits everything as a
 /// direct commit and pushes it to `main`. Returns the new commit id.
 fn commit_on_main(fx: &Fixture, message: &str, change: impl FnOnce(&Path)) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
-    let work = dir.path().join("work");
-    let run = |cwd: &Path, args: &[&str]| {
-        let out = git_in(cwd, args);
-        assert!(
-            out.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("git output is UTF-8")
-    };
-    run(
-        dir.path(),
-        &[
-            "clone",
-            "--quiet",
-            fx.path.to_str().expect("UTF-8 path"),
-            "work",
-        ],
-    );
-    change(&work);
-    run(&work, &["add", "--all"]);
-    run(
-        &work,
-        &[
-            "-c",
-            "user.name=Ada Editor",
-            "-c",
-            "user.email=ada.editor@example.org",
-            "commit",
-            "--quiet",
-            "-m",
-            message,
-        ],
-    );
-    run(&work, &["push", "--quiet", "origin", "HEAD:main"]);
-    run(&work, &["rev-parse", "HEAD"]).trim().to_string()
+    quire_testkit::commit_on_main_with_a_clone(
+        &fx.path,
+        &dir.path().join("work"),
+        ("Ada Editor", "ada.editor@example.org"),
+        message,
+        change,
+    )
 }
 
 fn read(work: &Path, path: &str) -> String {

@@ -89,9 +89,7 @@ fn a_merge_made_by_hand_with_git_is_recorded() {
     // Merge the revision into main with plain git, as a maintainer might.
     let tree = fx.git(&["merge-tree", "--write-tree", "main", "refs/proposals/1/1"]);
     let tree = tree.lines().next().expect("tree id").to_string();
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(&fx.path)
+    let out = quire_testkit::git_command(&fx.path)
         .args([
             "commit-tree",
             &tree,
@@ -102,8 +100,6 @@ fn a_merge_made_by_hand_with_git_is_recorded() {
             "-m",
             "Merge by hand",
         ])
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_AUTHOR_NAME", "Hand Merger")
         .env("GIT_AUTHOR_EMAIL", "hand@example.org")
         .env("GIT_COMMITTER_NAME", "Hand Merger")

@@ -1,46 +1,13 @@
 //! The fixture shared by every test: a fresh library made from the bundled resource, the
 //! people who act on it, and helpers that ask the real `git` what the repository holds.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Output;
 
-use quire_core::{Identity, Library, NewProposal, Proposal, ProposalFile, ResourceFiles, Verdict};
+use quire_core::{Identity, Library, NewProposal, Proposal, ProposalFile, Verdict};
 use tempfile::TempDir;
 
-/// The repository root (`crates/quire-core/../..`).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The bundled resource as `Library::init` takes it: `resource.toml` and
-/// `sections/<id>.md`, read from `resource/`.
-pub fn resource_files() -> ResourceFiles {
-    let root = workspace_root().join("resource");
-    let mut files = vec![(
-        "resource.toml".to_string(),
-        std::fs::read(root.join("resource.toml")).expect("read resource.toml"),
-    )];
-    let mut entries: Vec<_> = std::fs::read_dir(root.join("sections"))
-        .expect("read resource/sections")
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "md"))
-        .collect();
-    entries.sort();
-    for path in entries {
-        let name = path.file_name().expect("file name").to_string_lossy();
-        files.push((
-            format!("sections/{name}"),
-            std::fs::read(&path).expect("read section"),
-        ));
-    }
-    files
-}
-
-/// The bundled text of one section, as read from disk.
-pub fn bundled_section(id: &str) -> String {
-    std::fs::read_to_string(workspace_root().join(format!("resource/sections/{id}.md")))
-        .expect("read bundled section")
-}
+pub use quire_testkit::{bundled_section, git_output as git_in, resource_files, workspace_root};
 
 /// The sample proposal file whose name starts with `prefix` (`"02"`), parsed.
 pub fn proposal_file(prefix: &str) -> ProposalFile {
@@ -134,33 +101,17 @@ impl Fixture {
 
     /// Runs git and returns its stdout, failing the test if git fails.
     pub fn git(&self, args: &[&str]) -> String {
-        let out = self.git_output(args);
-        assert!(
-            out.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("git output is UTF-8")
+        quire_testkit::git(&self.path, args)
     }
 
     /// Every ref and what it points at, as `git for-each-ref` lists them.
     pub fn refs(&self) -> String {
-        self.git(&["for-each-ref", "--format=%(refname) %(objectname)"])
+        quire_testkit::refs(&self.path)
     }
 
     /// Asserts that `git fsck --strict` finds nothing wrong.
     pub fn assert_fsck_clean(&self) {
-        let out = self.git_output(&["fsck", "--strict", "--no-dangling", "--no-progress"]);
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(out.status.success(), "git fsck --strict failed:\n{all}");
-        assert!(
-            all.trim().is_empty(),
-            "git fsck --strict complained:\n{all}"
-        );
+        quire_testkit::assert_fsck_clean(&self.path)
     }
 
     /// Opens the sample proposal `prefix` (`"02"`).
@@ -202,19 +153,6 @@ impl Fixture {
             })
             .expect("propose")
     }
-}
-
-/// Runs `git -C <dir> args...` with no user or system configuration.
-pub fn git_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("LC_ALL", "C")
-        .output()
-        .expect("run git")
 }
 
 /// The non-empty lines of some output.

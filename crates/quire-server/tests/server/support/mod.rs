@@ -214,14 +214,7 @@ impl TestApp {
 
     /// Every ref in the library and what it points at (to check that nothing changed).
     pub fn refs(&self) -> String {
-        let out = std::process::Command::new("git")
-            .arg("-C")
-            .arg(self.state.library_path())
-            .args(["for-each-ref", "--format=%(refname) %(objectname)"])
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        String::from_utf8(out.stdout).unwrap()
+        quire_testkit::refs(self.state.library_path())
     }
 
     /// The library, for checking results.
@@ -325,18 +318,12 @@ impl TestApp {
 
     /// Runs `git` in the library and returns what it printed.
     pub fn git(&self, args: &[&str]) -> String {
-        let out = std::process::Command::new("git")
-            .arg("-C")
-            .arg(self.state.library_path())
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        quire_testkit::git(self.state.library_path(), args)
+    }
+
+    /// Asserts that `git fsck --strict` finds nothing wrong in the library.
+    pub fn assert_fsck_clean(&self) {
+        quire_testkit::assert_fsck_clean(self.state.library_path())
     }
 }
 

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use axum::http::{header, StatusCode};
 use quire_core::Identity;

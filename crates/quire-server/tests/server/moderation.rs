@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use axum::http::StatusCode;
 use quire_server::Role;
@@ -887,17 +887,7 @@ async fn report_hide_and_redact_a_proposal_comment_end_to_end() {
     let page = t.get(&path, None).await;
     page.assert_contains("First, a useful remark.")
         .assert_contains("Third, another remark.");
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(t.state.library_path())
-        .args(["fsck", "--strict", "--no-dangling"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    t.assert_fsck_clean();
 }
 
 /// The trust issue's leak: a hidden proposal's words, title and rationale were served by
@@ -1123,12 +1113,10 @@ async fn hidden_proposal_title_not_in_changelogs_exports_or_pdf() {
 
 /// Every object of the library, loose or packed, reachable or not.
 fn all_objects(t: &TestApp) -> String {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(t.state.library_path())
-        .args(["cat-file", "--batch-all-objects", "--batch"])
-        .output()
-        .unwrap();
+    let out = quire_testkit::git_output(
+        t.state.library_path(),
+        &["cat-file", "--batch-all-objects", "--batch"],
+    );
     assert!(out.status.success());
     String::from_utf8_lossy(&out.stdout).into_owned()
 }

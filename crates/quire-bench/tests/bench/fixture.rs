@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use quire_core::{Library, Mergeability, Status};
+use quire_testkit::git;
 
 fn gen(out: &Path, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_quire-bench"))
@@ -16,21 +17,6 @@ fn gen(out: &Path, extra: &[&str]) -> Output {
         .args(extra)
         .output()
         .unwrap()
-}
-
-fn git(repo: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
@@ -54,26 +40,7 @@ fn a_small_fixture_is_a_valid_library() {
     let repo = data.join("library.git");
 
     // git itself: a clean strict fsck, main as HEAD, 200 commits on the first-parent line.
-    let fsck = Command::new("git")
-        .arg("-C")
-        .arg(&repo)
-        .args(["fsck", "--strict", "--no-progress"])
-        .output()
-        .unwrap();
-    assert!(
-        fsck.status.success(),
-        "{}",
-        String::from_utf8_lossy(&fsck.stderr)
-    );
-    let fsck_text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&fsck.stdout),
-        String::from_utf8_lossy(&fsck.stderr)
-    );
-    assert!(
-        !fsck_text.contains("error") && !fsck_text.contains("warning"),
-        "{fsck_text}"
-    );
+    quire_testkit::assert_fsck_clean(&repo);
     assert_eq!(
         git(&repo, &["symbolic-ref", "HEAD"]).trim(),
         "refs/heads/main"
