@@ -118,7 +118,7 @@ pub struct Proposal {
     /// When it last changed (RFC 3339).
     pub updated: String,
     /// Every revision, oldest first; the last is the one that would be merged.
-    pub revisions: Vec<Revision>,
+    pub revisions: Revisions,
     /// Reviews, oldest first.
     pub reviews: Vec<Review>,
     /// The discussion, oldest first.
@@ -145,9 +145,7 @@ pub struct Proposal {
 impl Proposal {
     /// The latest revision.
     pub fn latest(&self) -> &Revision {
-        self.revisions
-            .last()
-            .expect("a proposal always has at least one revision")
+        self.revisions.latest()
     }
 
     /// A revision by number.
@@ -194,6 +192,124 @@ impl Proposal {
     /// verdict on it is "changes requested".
     pub fn is_approved(&self, rules: &ReviewRules) -> bool {
         self.approval_status(rules).is_approved()
+    }
+}
+
+impl Stored for Proposal {
+    fn check(&self) -> Result<(), String> {
+        // (At least one revision is the type's own invariant: see [`Revisions`].)
+        for (i, r) in self.revisions.iter().enumerate() {
+            if u32::try_from(i + 1) != Ok(r.number) {
+                return Err(format!(
+                    "revision {} is listed where revision {} belongs: revisions are numbered 1, 2, 3, ... in order",
+                    r.number,
+                    i + 1
+                ));
+            }
+        }
+        let latest = self.latest().number;
+        if let Some(r) = self
+            .reviews
+            .iter()
+            .find(|r| r.revision == 0 || r.revision > latest)
+        {
+            return Err(format!(
+                "a review is of revision {}, which the proposal does not have",
+                r.revision
+            ));
+        }
+        match (&self.merged, self.status) {
+            (Some(m), Status::Merged) if m.revision == 0 || m.revision > latest => Err(format!(
+                "it was merged at revision {}, which the proposal does not have",
+                m.revision
+            )),
+            (None, Status::Merged) => Err("its status is merged but it has no merge record".into()),
+            (Some(_), status) if status != Status::Merged => {
+                Err(format!("it has a merge record but its status is {status}"))
+            }
+            _ => check_comment_ids(&self.comments),
+        }
+    }
+}
+
+/// Comment ids count up from 1 in the order the comments were made.
+fn check_comment_ids(comments: &[Comment]) -> Result<(), String> {
+    let mut last = 0;
+    for c in comments {
+        if c.id <= last {
+            return Err(format!(
+                "comment {} comes after comment {last}: comment ids go up from 1",
+                c.id
+            ));
+        }
+        last = c.id;
+    }
+    Ok(())
+}
+
+/// A record stored as JSON in git (`proposal.json`, `comments.json`): read back with
+/// [`Stored::check`] after parsing, so a damaged or hand-edited file is refused on read
+/// with the reason, never trusted until something panics on it later.
+pub(crate) trait Stored {
+    /// What is wrong with the record, if anything (lowercase, no full stop).
+    fn check(&self) -> Result<(), String>;
+}
+
+/// A proposal's revisions, oldest first: never empty (a proposal is opened with its first
+/// revision), so [`Revisions::latest`] always has an answer. Reading a `proposal.json`
+/// whose `revisions` is empty fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revisions(Vec<Revision>);
+
+impl Revisions {
+    /// The revisions of a proposal just opened.
+    pub fn new(first: Revision) -> Revisions {
+        Revisions(vec![first])
+    }
+
+    /// Adds a newer revision.
+    pub fn push(&mut self, newer: Revision) {
+        self.0.push(newer);
+    }
+
+    /// The newest revision.
+    pub fn latest(&self) -> &Revision {
+        self.0
+            .last()
+            .expect("Revisions holds at least one revision: `new` and `deserialize` see to it")
+    }
+}
+
+impl std::ops::Deref for Revisions {
+    type Target = [Revision];
+    fn deref(&self) -> &[Revision] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Revisions {
+    type Item = &'a Revision;
+    type IntoIter = std::slice::Iter<'a, Revision>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl Serialize for Revisions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Revisions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Revisions, D::Error> {
+        let list = Vec::<Revision>::deserialize(d)?;
+        if list.is_empty() {
+            return Err(serde::de::Error::custom(
+                "`revisions` is empty: a proposal always has at least one revision",
+            ));
+        }
+        Ok(Revisions(list))
     }
 }
 
@@ -371,6 +487,12 @@ pub struct SectionComments {
     pub section: SectionId,
     /// Oldest first.
     pub comments: Vec<Comment>,
+}
+
+impl Stored for SectionComments {
+    fn check(&self) -> Result<(), String> {
+        check_comment_ids(&self.comments)
+    }
 }
 
 /// One event of an event log, read back from its commit.

@@ -12,8 +12,8 @@ use super::{git, id_to_oid, oid_to_id, section_diff, Library};
 use crate::error::{Error, Result};
 use crate::ids::{check_body, check_section_text, check_title, Identity, SectionId};
 use crate::model::{
-    CloseInfo, Comment, Event, Proposal, Review, Revision, RevisionKind, SectionDiff, Status,
-    Verdict,
+    CloseInfo, Comment, Event, Proposal, Review, Revision, RevisionKind, Revisions, SectionDiff,
+    Status, Verdict,
 };
 
 /// The version written in `proposal.json`.
@@ -86,7 +86,7 @@ impl Library {
             status: Status::Open,
             created: stamp.clone(),
             updated: stamp.clone(),
-            revisions: vec![Revision {
+            revisions: Revisions::new(Revision {
                 number: 1,
                 commit: oid_to_id(rev_commit),
                 base: oid_to_id(base),
@@ -95,7 +95,7 @@ impl Library {
                 note: String::new(),
                 kind: RevisionKind::Opened,
                 redacted: None,
-            }],
+            }),
             reviews: Vec::new(),
             comments: Vec::new(),
             merged: None,
