@@ -1,5 +1,7 @@
-//! Plain data returned by the library. Everything here is (de)serialisable; the proposal
-//! state is stored as JSON in git exactly as [`Proposal`] serialises (see docs/FORMAT.md).
+//! Plain data returned by the library. The proposal state is stored as JSON in git exactly
+//! as [`Proposal`] serialises (see docs/FORMAT.md), and section comments as
+//! [`SectionComments`]; both are checked on read (`Stored::check`). The JSON others see (the
+//! API, the CLI's `--json`) is not these types' serde output but `quire_wire`'s.
 
 use std::fmt;
 

@@ -9,9 +9,10 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use quire_core::{
-    Action, Audience, Comment, Event, Identity, Library, Mergeability, NewProposal, Proposal,
-    ProposalFilter, SectionDiff, SectionId, Status, Verdict,
+    Action, Audience, Identity, Library, Mergeability, NewProposal, Proposal, ProposalFilter,
+    SectionId, Status, Verdict,
 };
+use quire_wire::v1 as wire;
 use serde::{Deserialize, Serialize};
 
 use super::sections::NewComment;
@@ -95,14 +96,14 @@ const DEFAULT_PER_PAGE: usize = 100;
 /// The most `per_page` may ask for.
 const MAX_PER_PAGE: usize = 1000;
 
-/// One proposal in a list.
+/// One proposal in a list (API v1's `ProposalSummary`).
 #[derive(Debug, Serialize)]
 struct ProposalSummary {
     number: u64,
     title: String,
-    author: Identity,
-    status: Status,
-    sections: Vec<SectionId>,
+    author: wire::Identity,
+    status: wire::Status,
+    sections: Vec<String>,
     created: String,
     updated: String,
     /// The latest revision's number.
@@ -114,7 +115,7 @@ struct ProposalSummary {
     /// Whether a maintainer hid it (only maintainers see hidden proposals).
     hidden: bool,
     /// Whether it merges into `main` now (`closed` when it is not open).
-    mergeability: Mergeability,
+    mergeability: wire::Mergeability,
 }
 
 async fn list(
@@ -199,12 +200,12 @@ async fn list(
                     comments: s.comments,
                     hidden: s.hidden,
                     title: s.title.clone(),
-                    author: s.author.clone(),
-                    status: s.status,
-                    sections: s.sections.clone(),
+                    author: (&s.author).into(),
+                    status: s.status.into(),
+                    sections: s.sections.iter().map(|i| i.as_str().to_string()).collect(),
                     created: s.created.clone(),
                     updated: s.updated.clone(),
-                    mergeability: m,
+                    mergeability: (&m).into(),
                 });
             }
             Ok(out)
@@ -242,7 +243,7 @@ async fn propose(
     State(state): State<AppState>,
     Writer(user): Writer,
     ApiJson(req): ApiJson<NewProposalJson>,
-) -> Result<(StatusCode, Json<Proposal>), ApiError> {
+) -> Result<(StatusCode, Json<wire::Proposal>), ApiError> {
     let mut new = NewProposal {
         title: req.title,
         rationale: req.rationale,
@@ -261,22 +262,14 @@ async fn propose(
             Ok(lib.propose(&new)?)
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(p)))
-}
-
-/// A proposal with what the page shows beside it.
-#[derive(Debug, Serialize)]
-struct ProposalDetail {
-    proposal: Proposal,
-    mergeability: Mergeability,
-    history: Vec<Event>,
+    Ok((StatusCode::CREATED, Json((&p).into())))
 }
 
 async fn show(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiPath(n): ApiPath<String>,
-) -> Result<Json<ProposalDetail>, ApiError> {
+) -> Result<Json<wire::ProposalDetail>, ApiError> {
     let n = number(&n)?;
     let audience = caller.audience();
     let d = state
@@ -285,11 +278,7 @@ async fn show(
             let mergeability = lib.mergeability_of(&p)?;
             let mut history = lib.history(n)?;
             audience.scrub_events(&mut history, &p.comments);
-            Ok(ProposalDetail {
-                proposal: p,
-                mergeability,
-                history,
-            })
+            Ok(wire::ProposalDetail::new(&p, &mergeability, &history))
         })
         .await?;
     Ok(Json(d))
@@ -306,7 +295,7 @@ async fn diff(
     caller: ApiCaller,
     ApiPath(n): ApiPath<String>,
     ApiQuery(q): ApiQuery<DiffQuery>,
-) -> Result<Json<Vec<SectionDiff>>, ApiError> {
+) -> Result<Json<Vec<wire::SectionDiff>>, ApiError> {
     let n = number(&n)?;
     let audience = caller.audience();
     let d = state
@@ -315,7 +304,7 @@ async fn diff(
             Ok(lib.proposal_diff(n, q.rev)?)
         })
         .await?;
-    Ok(Json(d))
+    Ok(Json(wire::list(&d)))
 }
 
 async fn comment(
@@ -323,7 +312,7 @@ async fn comment(
     Writer(user): Writer,
     ApiPath(n): ApiPath<String>,
     ApiJson(req): ApiJson<NewComment>,
-) -> Result<(StatusCode, Json<Comment>), ApiError> {
+) -> Result<(StatusCode, Json<wire::Comment>), ApiError> {
     let n = number(&n)?;
     let c = state
         .with_lib(move |lib| {
@@ -331,7 +320,7 @@ async fn comment(
             Ok(lib.comment_proposal(n, &user.identity(), &req.body)?)
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(c)))
+    Ok((StatusCode::CREATED, Json((&c).into())))
 }
 
 #[derive(Debug, Deserialize)]
@@ -350,7 +339,7 @@ async fn revise(
     Writer(user): Writer,
     ApiPath(n): ApiPath<String>,
     ApiJson(req): ApiJson<RevisionJson>,
-) -> Result<Json<Proposal>, ApiError> {
+) -> Result<Json<wire::Proposal>, ApiError> {
     let n = number(&n)?;
     let changes = changes(req.changes)?;
     let p = state
@@ -360,7 +349,7 @@ async fn revise(
             })
         })
         .await?;
-    Ok(Json(p))
+    Ok(Json((&p).into()))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -375,7 +364,7 @@ async fn update(
     Writer(user): Writer,
     ApiPath(n): ApiPath<String>,
     ApiJsonOrEmpty(req): ApiJsonOrEmpty<UpdateJson>,
-) -> Result<Json<Proposal>, ApiError> {
+) -> Result<Json<wire::Proposal>, ApiError> {
     let n = number(&n)?;
     let resolutions = changes(req.resolutions)?;
     let p = state
@@ -385,7 +374,7 @@ async fn update(
             })
         })
         .await?;
-    Ok(Json(p))
+    Ok(Json((&p).into()))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -400,7 +389,7 @@ async fn withdraw(
     Writer(user): Writer,
     ApiPath(n): ApiPath<String>,
     ApiJsonOrEmpty(req): ApiJsonOrEmpty<WithdrawJson>,
-) -> Result<Json<Proposal>, ApiError> {
+) -> Result<Json<wire::Proposal>, ApiError> {
     let n = number(&n)?;
     let p = state
         .with_lib(move |lib| {
@@ -409,7 +398,7 @@ async fn withdraw(
             })
         })
         .await?;
-    Ok(Json(p))
+    Ok(Json((&p).into()))
 }
 
 /// A reviewer's verdict, as the API spells it.
@@ -436,7 +425,7 @@ async fn review(
     Maintainer(user): Maintainer,
     ApiPath(n): ApiPath<String>,
     ApiJson(req): ApiJson<ReviewJson>,
-) -> Result<Json<Proposal>, ApiError> {
+) -> Result<Json<wire::Proposal>, ApiError> {
     let n = number(&n)?;
     let verdict = match req.verdict {
         VerdictJson::Approve => Verdict::Approved,
@@ -457,19 +446,19 @@ async fn review(
             })
         })
         .await?;
-    Ok(Json(p))
+    Ok(Json((&p).into()))
 }
 
 async fn merge(
     State(state): State<AppState>,
     Maintainer(user): Maintainer,
     ApiPath(n): ApiPath<String>,
-) -> Result<Json<Proposal>, ApiError> {
+) -> Result<Json<wire::Proposal>, ApiError> {
     let n = number(&n)?;
     let p = state
         .with_lib(move |lib| act(lib, n, &user, Action::Merge, |who| lib.merge(n, who)))
         .await?;
-    Ok(Json(p))
+    Ok(Json((&p).into()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -483,7 +472,7 @@ async fn reject(
     Maintainer(user): Maintainer,
     ApiPath(n): ApiPath<String>,
     ApiJson(req): ApiJson<RejectJson>,
-) -> Result<Json<Proposal>, ApiError> {
+) -> Result<Json<wire::Proposal>, ApiError> {
     let n = number(&n)?;
     let p = state
         .with_lib(move |lib| {
@@ -492,5 +481,5 @@ async fn reject(
             })
         })
         .await?;
-    Ok(Json(p))
+    Ok(Json((&p).into()))
 }
