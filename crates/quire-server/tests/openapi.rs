@@ -138,12 +138,17 @@ impl Checked {
     }
 
     /// Fails if a documented response (operation and status) was never received, unless
-    /// [`NOT_REACHED`] says why it cannot be.
+    /// [`NOT_REACHED`] says why it cannot be. A 500 needs a damaged library, so the
+    /// shared 500 is required of one operation only
+    /// (`a_proposal_json_with_no_revisions_is_an_error_not_a_panic`).
     fn assert_covered(&self) {
         let seen = &self.seen.lock().unwrap().0;
         let mut missing = Vec::new();
+        if !seen.iter().any(|(_, _, s)| s == "500") {
+            missing.push("any operation's 500".to_string());
+        }
         for (method, path, statuses) in schema::operations(&self.doc) {
-            for status in statuses {
+            for status in statuses.into_iter().filter(|s| s != "500") {
                 let skipped = NOT_REACHED
                     .iter()
                     .any(|(m, p, s, _)| *m == method && *p == path && *s == status);
@@ -894,6 +899,7 @@ async fn every_response_matches_the_openapi_document() {
         .assert_status(want);
     }
 
+    damaged_proposal_is_an_error_not_a_panic(&c).await;
     c.assert_covered();
 }
 
@@ -929,12 +935,13 @@ fn git_with_input(dir: &std::path::Path, args: &[&str], input: &[u8]) -> String 
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
-#[tokio::test]
-async fn a_proposal_json_with_no_revisions_is_an_error_not_a_panic() {
-    let c = Checked::new();
+/// A `proposal.json` with no revisions (edited by hand) is refused on read: the API
+/// answers 500 in its error shape (the cause is logged, not shown), the page 500, and
+/// the server goes on serving.
+async fn damaged_proposal_is_an_error_not_a_panic(c: &Checked) {
     let t = TestApp::new();
     let (_, k) = t.api_token("Connie Contributor", Role::Contributor);
-    let n = propose(&c, &t, &k, "Say it plainly", "Make every service plain.").await;
+    let n = propose(c, &t, &k, "Say it plainly", "Make every service plain.").await;
     // Someone edits the event log by hand and leaves the proposal without revisions.
     let meta = format!("refs/proposals/{n}/meta");
     let tip = t.git(&["rev-parse", &meta]).trim().to_string();
@@ -959,13 +966,15 @@ async fn a_proposal_json_with_no_revisions_is_an_error_not_a_panic() {
     );
     t.git(&["update-ref", &meta, &commit, &tip]);
 
-    // The API answers with its error shape (the cause is logged, not shown).
-    let r = t
-        .api(Method::GET, &format!("/api/v1/proposals/{n}"), None, None)
-        .await;
-    r.assert_status(StatusCode::INTERNAL_SERVER_ERROR);
-    let error = c.doc.resolve("#/components/schemas/Error");
-    assert_eq!(c.doc.check(error, &r.json()), Vec::<String>::new());
+    for path in [
+        format!("/api/v1/proposals/{n}"),
+        format!("/api/v1/proposals/{n}/diff"),
+    ] {
+        c.call(&t, Method::GET, &path, None, None)
+            .await
+            .assert_status(StatusCode::INTERNAL_SERVER_ERROR)
+            .assert_contains("something went wrong");
+    }
     // So does the page, and the server goes on serving.
     t.get(&format!("/proposals/{n}"), None)
         .await
