@@ -498,7 +498,7 @@ impl Stored for SectionComments {
 }
 
 /// One event of an event log, read back from its commit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     /// The event commit.
     pub commit: CommitId,
@@ -529,7 +529,7 @@ pub struct SectionSummary {
 }
 
 /// A section's text at some revision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
     /// Stable id.
     pub id: SectionId,
@@ -553,8 +553,7 @@ pub struct SectionDiff {
 }
 
 /// Whether a proposal's latest revision merges into `main` as it stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mergeability {
     /// A 3-way merge with `main` is clean.
     Clean,
@@ -568,7 +567,7 @@ pub enum Mergeability {
 }
 
 /// A published edition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edition {
     /// Its name in `refs/tags/edition/<slug>`.
     pub slug: EditionSlug,
@@ -589,7 +588,7 @@ pub struct Edition {
 }
 
 /// A merged proposal, as listed in a changelog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeEntry {
     /// The proposal number.
     pub proposal: u64,
@@ -607,7 +606,7 @@ pub struct ChangeEntry {
 
 /// A changelog entry as one audience may see it (see
 /// [`Library::changes_for`](crate::Library::changes_for)).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShownChange {
     /// The entry, its title replaced where the proposal is hidden from the audience.
     pub entry: ChangeEntry,
@@ -616,7 +615,7 @@ pub struct ShownChange {
 }
 
 /// A commit on `main`, as `quire log` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {
     /// The commit.
     pub commit: CommitId,
