@@ -3,8 +3,6 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use serde::Serialize;
-
 /// Everything that can go wrong in the core. Each variant is something a caller can act on;
 /// messages are lowercase, without a full stop, and name the thing that was wrong.
 #[derive(Debug, thiserror::Error)]
@@ -154,7 +152,7 @@ impl From<git2::Error> for Error {
 
 /// Why a proposal cannot be merged into `main` as it stands: one entry per conflicting
 /// section, each with the clashing text from both sides.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConflictReport {
     /// The proposal number.
     pub number: u64,
@@ -163,7 +161,7 @@ pub struct ConflictReport {
 }
 
 /// The conflicts inside one section file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SectionConflict {
     /// The section id, or the file path when the conflict is not in a section file.
     pub section: String,
@@ -172,7 +170,7 @@ pub struct SectionConflict {
 }
 
 /// One conflicting region: what `main` has now and what the proposal wants instead.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConflictHunk {
     /// The text on `main`.
     pub main: String,

@@ -1,5 +1,7 @@
-//! Plain data returned by the library. Everything here is (de)serialisable; the proposal
-//! state is stored as JSON in git exactly as [`Proposal`] serialises (see docs/FORMAT.md).
+//! Plain data returned by the library. The proposal state is stored as JSON in git exactly
+//! as [`Proposal`] serialises (see docs/FORMAT.md), and section comments as
+//! [`SectionComments`]; both are checked on read (`Stored::check`). The JSON others see (the
+//! API, the CLI's `--json`) is not these types' serde output but `quire_wire`'s.
 
 use std::fmt;
 
@@ -118,7 +120,7 @@ pub struct Proposal {
     /// When it last changed (RFC 3339).
     pub updated: String,
     /// Every revision, oldest first; the last is the one that would be merged.
-    pub revisions: Vec<Revision>,
+    pub revisions: Revisions,
     /// Reviews, oldest first.
     pub reviews: Vec<Review>,
     /// The discussion, oldest first.
@@ -145,9 +147,7 @@ pub struct Proposal {
 impl Proposal {
     /// The latest revision.
     pub fn latest(&self) -> &Revision {
-        self.revisions
-            .last()
-            .expect("a proposal always has at least one revision")
+        self.revisions.latest()
     }
 
     /// A revision by number.
@@ -194,6 +194,124 @@ impl Proposal {
     /// verdict on it is "changes requested".
     pub fn is_approved(&self, rules: &ReviewRules) -> bool {
         self.approval_status(rules).is_approved()
+    }
+}
+
+impl Stored for Proposal {
+    fn check(&self) -> Result<(), String> {
+        // (At least one revision is the type's own invariant: see [`Revisions`].)
+        for (i, r) in self.revisions.iter().enumerate() {
+            if u32::try_from(i + 1) != Ok(r.number) {
+                return Err(format!(
+                    "revision {} is listed where revision {} belongs: revisions are numbered 1, 2, 3, ... in order",
+                    r.number,
+                    i + 1
+                ));
+            }
+        }
+        let latest = self.latest().number;
+        if let Some(r) = self
+            .reviews
+            .iter()
+            .find(|r| r.revision == 0 || r.revision > latest)
+        {
+            return Err(format!(
+                "a review is of revision {}, which the proposal does not have",
+                r.revision
+            ));
+        }
+        match (&self.merged, self.status) {
+            (Some(m), Status::Merged) if m.revision == 0 || m.revision > latest => Err(format!(
+                "it was merged at revision {}, which the proposal does not have",
+                m.revision
+            )),
+            (None, Status::Merged) => Err("its status is merged but it has no merge record".into()),
+            (Some(_), status) if status != Status::Merged => {
+                Err(format!("it has a merge record but its status is {status}"))
+            }
+            _ => check_comment_ids(&self.comments),
+        }
+    }
+}
+
+/// Comment ids count up from 1 in the order the comments were made.
+fn check_comment_ids(comments: &[Comment]) -> Result<(), String> {
+    let mut last = 0;
+    for c in comments {
+        if c.id <= last {
+            return Err(format!(
+                "comment {} comes after comment {last}: comment ids go up from 1",
+                c.id
+            ));
+        }
+        last = c.id;
+    }
+    Ok(())
+}
+
+/// A record stored as JSON in git (`proposal.json`, `comments.json`): read back with
+/// [`Stored::check`] after parsing, so a damaged or hand-edited file is refused on read
+/// with the reason, never trusted until something panics on it later.
+pub(crate) trait Stored {
+    /// What is wrong with the record, if anything (lowercase, no full stop).
+    fn check(&self) -> Result<(), String>;
+}
+
+/// A proposal's revisions, oldest first: never empty (a proposal is opened with its first
+/// revision), so [`Revisions::latest`] always has an answer. Reading a `proposal.json`
+/// whose `revisions` is empty fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revisions(Vec<Revision>);
+
+impl Revisions {
+    /// The revisions of a proposal just opened.
+    pub fn new(first: Revision) -> Revisions {
+        Revisions(vec![first])
+    }
+
+    /// Adds a newer revision.
+    pub fn push(&mut self, newer: Revision) {
+        self.0.push(newer);
+    }
+
+    /// The newest revision.
+    pub fn latest(&self) -> &Revision {
+        self.0
+            .last()
+            .expect("Revisions holds at least one revision: `new` and `deserialize` see to it")
+    }
+}
+
+impl std::ops::Deref for Revisions {
+    type Target = [Revision];
+    fn deref(&self) -> &[Revision] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Revisions {
+    type Item = &'a Revision;
+    type IntoIter = std::slice::Iter<'a, Revision>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl Serialize for Revisions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Revisions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Revisions, D::Error> {
+        let list = Vec::<Revision>::deserialize(d)?;
+        if list.is_empty() {
+            return Err(serde::de::Error::custom(
+                "`revisions` is empty: a proposal always has at least one revision",
+            ));
+        }
+        Ok(Revisions(list))
     }
 }
 
@@ -373,8 +491,14 @@ pub struct SectionComments {
     pub comments: Vec<Comment>,
 }
 
+impl Stored for SectionComments {
+    fn check(&self) -> Result<(), String> {
+        check_comment_ids(&self.comments)
+    }
+}
+
 /// One event of an event log, read back from its commit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     /// The event commit.
     pub commit: CommitId,
@@ -405,7 +529,7 @@ pub struct SectionSummary {
 }
 
 /// A section's text at some revision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
     /// Stable id.
     pub id: SectionId,
@@ -429,8 +553,7 @@ pub struct SectionDiff {
 }
 
 /// Whether a proposal's latest revision merges into `main` as it stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mergeability {
     /// A 3-way merge with `main` is clean.
     Clean,
@@ -444,7 +567,7 @@ pub enum Mergeability {
 }
 
 /// A published edition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edition {
     /// Its name in `refs/tags/edition/<slug>`.
     pub slug: EditionSlug,
@@ -465,7 +588,7 @@ pub struct Edition {
 }
 
 /// A merged proposal, as listed in a changelog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeEntry {
     /// The proposal number.
     pub proposal: u64,
@@ -483,7 +606,7 @@ pub struct ChangeEntry {
 
 /// A changelog entry as one audience may see it (see
 /// [`Library::changes_for`](crate::Library::changes_for)).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShownChange {
     /// The entry, its title replaced where the proposal is hidden from the audience.
     pub entry: ChangeEntry,
@@ -492,7 +615,7 @@ pub struct ShownChange {
 }
 
 /// A commit on `main`, as `quire log` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {
     /// The commit.
     pub commit: CommitId,

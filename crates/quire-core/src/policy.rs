@@ -219,7 +219,7 @@ impl Audience {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Moderation, Status};
+    use crate::model::{CommitId, Moderation, Revision, RevisionKind, Revisions, Status};
 
     fn who(n: &str) -> Identity {
         Identity {
@@ -239,7 +239,16 @@ mod tests {
             status: Status::Open,
             created: String::new(),
             updated: String::new(),
-            revisions: vec![],
+            revisions: Revisions::new(Revision {
+                number: 1,
+                commit: CommitId("0".repeat(40)),
+                base: CommitId("0".repeat(40)),
+                author: who("author"),
+                at: String::new(),
+                note: String::new(),
+                kind: RevisionKind::Opened,
+                redacted: None,
+            }),
             reviews: vec![],
             comments: vec![],
             merged: None,

@@ -34,6 +34,8 @@ mod repair;
 mod review_rules;
 #[path = "library/status.rs"]
 mod status;
+#[path = "library/stored.rs"]
+mod stored;
 #[path = "library/update.rs"]
 mod update;
 #[path = "library/workflow.rs"]

@@ -123,7 +123,9 @@ impl IntoResponse for ApiError {
         let mut body =
             serde_json::json!({ "error": { "status": status.as_u16(), "message": message } });
         if let AppError::Core(quire_core::Error::Conflict(report)) = &self.0 {
-            body["error"]["conflict"] = serde_json::to_value(report).unwrap_or_default();
+            body["error"]["conflict"] =
+                serde_json::to_value(quire_wire::v1::ConflictReport::from(report))
+                    .unwrap_or_default();
         }
         (status, axum::Json(body)).into_response()
     }

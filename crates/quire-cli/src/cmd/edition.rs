@@ -1,6 +1,7 @@
 //! `quire publish`, `quire editions`, `quire changelog`, `quire compare`, `quire log`.
 
 use clap::Args;
+use quire_wire::v1 as wire;
 
 use super::read::{print_diffs, DiffFormat};
 use super::Context;
@@ -29,7 +30,7 @@ pub fn publish(ctx: &Context, a: PublishArgs) -> anyhow::Result<()> {
     let who = ctx.identity(Some(&lib))?;
     let e = lib.publish(&a.slug, &a.title, &a.notes, &who)?;
     if a.json {
-        return json(&e);
+        return json(&wire::Edition::from(&e));
     }
     let mut out = format!(
         "Published edition '{}' ({}) at {}, tag edition/{}.\n",
@@ -67,6 +68,7 @@ pub fn editions(ctx: &Context, a: EditionsArgs) -> anyhow::Result<()> {
     let lib = ctx.open_read()?;
     let list = lib.editions()?;
     if a.json {
+        let list: Vec<wire::Edition> = wire::list(&list);
         return json(&list);
     }
     if list.is_empty() {
@@ -113,6 +115,7 @@ pub fn changelog(ctx: &Context, a: ChangelogArgs) -> anyhow::Result<()> {
         None => lib.changelog(a.from.as_deref(), a.to.as_deref())?,
     };
     if a.json {
+        let list: Vec<wire::ChangeEntry> = wire::list(&list);
         return json(&list);
     }
     let mut out = String::new();
@@ -167,7 +170,7 @@ pub fn compare(ctx: &Context, a: CompareArgs) -> anyhow::Result<()> {
     let lib = ctx.open_read()?;
     let c = lib.comparison(&a.from, &a.to)?;
     if a.json || a.format == DiffFormat::Json {
-        return json(&c);
+        return json(&wire::Comparison::from(&c));
     }
     if a.format == DiffFormat::Html {
         print(&structure_html(&c))?;
@@ -223,7 +226,7 @@ pub fn log(ctx: &Context, a: LogArgs) -> anyhow::Result<()> {
     let lib = ctx.open_read()?;
     let entries = lib.log(a.limit)?;
     if a.json {
-        return json(&entries);
+        return json(&wire::list::<_, wire::LogEntry>(&entries));
     }
     let mut out = String::new();
     for e in &entries {

@@ -51,7 +51,7 @@ pub fn run(ctx: &Context, a: InitArgs) -> anyhow::Result<()> {
     if a.json {
         return json(&serde_json::json!({
             "repo": ctx.repo,
-            "main": lib.main()?,
+            "main": lib.main()?.0,
             "sections": sections.len(),
             "proposals": opened,
         }));
@@ -121,7 +121,7 @@ pub fn repair(ctx: &Context, a: RepairArgs) -> anyhow::Result<()> {
     let lib = ctx.open_read()?;
     let report = lib.repair()?;
     if a.json {
-        return json(&report);
+        return json(&quire_wire::v1::RepairReport::from(&report));
     }
     if report.is_clean() {
         print("Nothing to repair.")

@@ -1,5 +1,6 @@
 //! `quire propose`, `quire revise`, `quire update`.
 
+use quire_wire::v1 as wire;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -120,7 +121,7 @@ fn finish(_ctx: &Context, lib: &Library, req: NewProposal, as_json: bool) -> any
     req.author.check_not_reserved()?;
     let p = lib.propose(&req)?;
     if as_json {
-        return json(&p);
+        return json(&wire::Proposal::from(&p));
     }
     print(&format!(
         "Opened proposal #{}: {}\nSee it with `quire diff {}`.",
@@ -221,7 +222,7 @@ pub fn revise(ctx: &Context, a: ReviseArgs) -> anyhow::Result<()> {
     };
     let p = lib.revise_from(a.number, &who, from, &changes, &a.note)?;
     if a.json {
-        return json(&p);
+        return json(&wire::Proposal::from(&p));
     }
     print(&format!(
         "Proposal #{} is now at revision {}.",
@@ -261,7 +262,7 @@ pub fn update(ctx: &Context, a: UpdateArgs) -> anyhow::Result<()> {
     };
     let p = lib.update(a.number, &who, &resolutions)?;
     if a.json {
-        return json(&p);
+        return json(&wire::Proposal::from(&p));
     }
     print(&format!(
         "Proposal #{} is updated onto main as revision {}{}.",

@@ -3,6 +3,7 @@
 use clap::{Args, ValueEnum};
 use quire_core::prose::{escape_html, render_html, render_text_with_context};
 use quire_core::{Mergeability, ProposalFilter, SectionDiff, SectionId, Status};
+use quire_wire::v1 as wire;
 
 use super::Context;
 use crate::output::{json, print, ColorChoice};
@@ -22,6 +23,7 @@ pub fn sections(ctx: &Context, a: SectionsArgs) -> anyhow::Result<()> {
     let manifest = lib.manifest(&a.at)?;
     let sections = lib.sections(&a.at)?;
     if a.json {
+        let sections: Vec<wire::SectionSummary> = wire::list(&sections);
         return json(&sections);
     }
     let mut out = format!("{}\n", manifest.title);
@@ -50,7 +52,7 @@ pub fn show(ctx: &Context, a: ShowArgs) -> anyhow::Result<()> {
     let lib = ctx.open_read()?;
     let s = lib.section(&a.section, &a.at)?;
     if a.json {
-        return json(&s);
+        return json(&wire::Section::from(&s));
     }
     print(&s.text)
 }
@@ -89,9 +91,11 @@ pub fn proposals(ctx: &Context, a: ProposalsArgs) -> anyhow::Result<()> {
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let mut v = serde_json::to_value(p).expect("a proposal serialises");
+                let mut v =
+                    serde_json::to_value(wire::Proposal::from(p)).expect("a proposal serialises");
                 if let Some(m) = checks.get(i) {
-                    v["mergeability"] = serde_json::to_value(m).expect("serialises");
+                    v["mergeability"] =
+                        serde_json::to_value(wire::Mergeability::from(m)).expect("serialises");
                 }
                 v
             })
@@ -148,9 +152,11 @@ pub fn proposal(ctx: &Context, a: ProposalArgs) -> anyhow::Result<()> {
     let history = lib.history(a.number)?;
     let merge = lib.mergeability_of(&p)?;
     if a.json {
-        return json(
-            &serde_json::json!({ "proposal": p, "mergeability": merge, "history": history }),
-        );
+        return json(&serde_json::json!({
+            "proposal": wire::Proposal::from(&p),
+            "mergeability": wire::Mergeability::from(&merge),
+            "history": wire::list::<_, wire::Event>(&history),
+        }));
     }
     let mut out = format!("#{} {}\n", p.number, p.title);
     out.push_str(&format!("Status:    {}\n", p.status));
@@ -273,7 +279,7 @@ pub fn print_diffs(
     color: ColorChoice,
 ) -> anyhow::Result<()> {
     match format {
-        DiffFormat::Json => json(diffs),
+        DiffFormat::Json => json(&wire::list::<_, wire::SectionDiff>(diffs)),
         DiffFormat::Html => {
             let mut out = String::new();
             for d in diffs {
@@ -328,7 +334,7 @@ pub fn comments(ctx: &Context, a: CommentsArgs) -> anyhow::Result<()> {
     let section = lib.section(&a.section, "main")?;
     let list = lib.section_comments(&a.section)?;
     if a.json {
-        return json(&list);
+        return json(&wire::list::<_, wire::Comment>(&list));
     }
     let mut out = format!("Comments on {} ({})\n", section.title, section.id);
     if list.is_empty() {

@@ -1,5 +1,6 @@
 //! `quire comment`, `quire review`, `quire merge`, `quire reject`, `quire withdraw`.
 
+use quire_wire::v1 as wire;
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Args};
@@ -59,7 +60,7 @@ pub fn comment(ctx: &Context, a: CommentArgs) -> anyhow::Result<()> {
         }
     };
     if a.json {
-        return json(&c);
+        return json(&wire::Comment::from(&c));
     }
     print(&format!("Added comment {} on {target}.", c.id))
 }
@@ -93,7 +94,7 @@ pub fn review(ctx: &Context, a: ReviewArgs) -> anyhow::Result<()> {
     };
     let p = lib.review(a.number, &who, verdict, &a.message)?;
     if a.json {
-        return json(&p);
+        return json(&wire::Proposal::from(&p));
     }
     print(&format!(
         "Recorded '{}' on proposal #{}, revision {}.",
@@ -117,7 +118,7 @@ pub fn merge(ctx: &Context, a: MergeArgs) -> anyhow::Result<()> {
     let who = ctx.identity(Some(&lib))?;
     let p = lib.merge(a.number, &who)?;
     if a.json {
-        return json(&p);
+        return json(&wire::Proposal::from(&p));
     }
     let commit = p
         .merged
@@ -158,7 +159,7 @@ pub fn rules(ctx: &Context, a: RulesArgs) -> anyhow::Result<()> {
         lib.set_review_rules(&rules)?;
     }
     if a.json {
-        return json(&rules);
+        return json(&wire::ReviewRules::from(&rules));
     }
     print(&format!(
         "A proposal needs {} approval{} before it can be merged. An author's own approval {}.",
@@ -193,7 +194,7 @@ pub fn reject(ctx: &Context, a: RejectArgs) -> anyhow::Result<()> {
     let who = ctx.identity(Some(&lib))?;
     let p = lib.reject(a.number, &who, &a.reason)?;
     if a.json {
-        return json(&p);
+        return json(&wire::Proposal::from(&p));
     }
     print(&format!("Rejected proposal #{}.", p.number))
 }
@@ -215,7 +216,7 @@ pub fn withdraw(ctx: &Context, a: WithdrawArgs) -> anyhow::Result<()> {
     let who = ctx.identity(Some(&lib))?;
     let p = lib.withdraw(a.number, &who, &a.reason)?;
     if a.json {
-        return json(&p);
+        return json(&wire::Proposal::from(&p));
     }
     print(&format!("Withdrew proposal #{}.", p.number))
 }

@@ -9,7 +9,7 @@ use super::git;
 use super::Library;
 use crate::error::{Error, Result};
 use crate::ids::Identity;
-use crate::model::Event;
+use crate::model::{Event, Stored};
 
 /// What one event commit says.
 pub(crate) struct NewEvent {
@@ -41,7 +41,7 @@ pub(crate) enum Apply<T> {
 
 impl Library {
     /// Reads the state file at the tip of an event log; `None` if the ref does not exist.
-    pub(crate) fn read_log_state<T: DeserializeOwned>(
+    pub(crate) fn read_log_state<T: DeserializeOwned + Stored>(
         &self,
         refname: &str,
         file: &str,
@@ -52,11 +52,20 @@ impl Library {
         Ok(Some((tip, self.state_at(tip, file)?)))
     }
 
-    pub(crate) fn state_at<T: DeserializeOwned>(&self, commit: Oid, file: &str) -> Result<T> {
+    /// Reads and checks (see [`Stored`]) the state file of one event commit.
+    pub(crate) fn state_at<T: DeserializeOwned + Stored>(
+        &self,
+        commit: Oid,
+        file: &str,
+    ) -> Result<T> {
         let bytes = git::read_path(&self.repo, commit, file)?
             .ok_or_else(|| Error::storage(format!("event {commit} has no {file}")))?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| Error::storage(format!("{file} at {commit} is unreadable: {e}")))
+        let state: T = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::storage(format!("{file} at {commit} is unreadable: {e}")))?;
+        state
+            .check()
+            .map_err(|why| Error::storage(format!("{file} at {commit} is invalid: {why}")))?;
+        Ok(state)
     }
 
     /// Appends one event to a log with compare-and-swap, retrying from a fresh read when
@@ -70,7 +79,7 @@ impl Library {
         mut apply: F,
     ) -> Result<T>
     where
-        T: Serialize + DeserializeOwned,
+        T: Serialize + DeserializeOwned + Stored,
         F: FnMut(Option<T>) -> Result<Apply<T>>,
     {
         // A redaction rewrites a log and deletes its old commits: a read or write that

@@ -13,8 +13,8 @@ use crate::error::{Error, Result};
 use crate::ids::{check_body, check_section_text, check_title, Identity, SectionId};
 use crate::layout::{self, ProposalRef, PROPOSAL_FILE};
 use crate::model::{
-    CloseInfo, Comment, Event, Proposal, Review, Revision, RevisionKind, SectionDiff, Status,
-    Verdict,
+    CloseInfo, Comment, Event, Proposal, Review, Revision, RevisionKind, Revisions, SectionDiff,
+    Status, Verdict,
 };
 
 /// The version written in `proposal.json`.
@@ -78,7 +78,7 @@ impl Library {
             status: Status::Open,
             created: stamp.clone(),
             updated: stamp.clone(),
-            revisions: vec![Revision {
+            revisions: Revisions::new(Revision {
                 number: 1,
                 commit: oid_to_id(rev_commit),
                 base: oid_to_id(base),
@@ -87,7 +87,7 @@ impl Library {
                 note: String::new(),
                 kind: RevisionKind::Opened,
                 redacted: None,
-            }],
+            }),
             reviews: Vec::new(),
             comments: Vec::new(),
             merged: None,

@@ -1,6 +1,8 @@
 //! The JSON API under `/api/v1/`: every operation the pages offer, for scripts and other
 //! front ends. The OpenAPI 3.1 description is served at `/api/v1/openapi.json`
-//! (`static/openapi.json`, kept by hand beside this module).
+//! (`static/openapi.json`, kept by hand beside this module and checked against real
+//! responses by `tests/openapi.rs`). Responses built from the core's data are
+//! `quire_wire::v1` types, never the core's own serde output.
 //!
 //! Reads are anonymous. Writes need `Authorization: Bearer <token>` (a token from
 //! `POST /api/v1/tokens`); cookies are never looked at, so there is no CSRF to defend

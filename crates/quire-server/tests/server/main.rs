@@ -9,6 +9,7 @@ mod api;
 mod bad_input;
 mod editions;
 mod moderation;
+mod openapi;
 mod page_cache;
 mod pages;
 mod proposals;

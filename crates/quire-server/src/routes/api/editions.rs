@@ -4,7 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use quire_core::{Audience, ChangeEntry, Edition, Library, SectionDiff};
+use quire_core::{Audience, ChangeEntry, Edition, Library};
+use quire_wire::v1 as wire;
 use serde::Deserialize;
 
 use super::{ApiJson, ApiPath, ApiQuery, Maintainer};
@@ -43,7 +44,7 @@ fn shown_changes(
 async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
-) -> Result<Json<Vec<Edition>>, ApiError> {
+) -> Result<Json<Vec<wire::Edition>>, ApiError> {
     let audience = caller.audience();
     let list = state
         .with_lib(move |lib| {
@@ -53,19 +54,19 @@ async fn list(
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;
-    Ok(Json(list))
+    Ok(Json(wire::list(&list)))
 }
 
 async fn show(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiPath(slug): ApiPath<String>,
-) -> Result<Json<Edition>, ApiError> {
+) -> Result<Json<wire::Edition>, ApiError> {
     let audience = caller.audience();
     let e = state
         .with_lib(move |lib| shown(lib, lib.edition(&slug)?, &audience))
         .await?;
-    Ok(Json(e))
+    Ok(Json((&e).into()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -81,12 +82,12 @@ async fn publish(
     State(state): State<AppState>,
     Maintainer(user): Maintainer,
     ApiJson(req): ApiJson<NewEdition>,
-) -> Result<(StatusCode, Json<Edition>), ApiError> {
+) -> Result<(StatusCode, Json<wire::Edition>), ApiError> {
     let who = user.identity();
     let e = state
         .with_lib(move |lib| Ok(lib.publish(&req.slug, &req.title, &req.notes, &who)?))
         .await?;
-    Ok((StatusCode::CREATED, Json(e)))
+    Ok((StatusCode::CREATED, Json((&e).into())))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -101,7 +102,7 @@ async fn changelog(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(q): ApiQuery<ChangelogQuery>,
-) -> Result<Json<Vec<ChangeEntry>>, ApiError> {
+) -> Result<Json<Vec<wire::ChangeEntry>>, ApiError> {
     let from = q.from.filter(|s| !s.is_empty());
     let to = q.to.filter(|s| !s.is_empty());
     let audience = caller.audience();
@@ -117,7 +118,7 @@ async fn changelog(
             shown_changes(lib, &entries, &audience)
         })
         .await?;
-    Ok(Json(list))
+    Ok(Json(wire::list(&list)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,7 +131,7 @@ async fn compare(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(q): ApiQuery<CompareQuery>,
-) -> Result<Json<Vec<SectionDiff>>, ApiError> {
+) -> Result<Json<Vec<wire::SectionDiff>>, ApiError> {
     let audience = caller.audience();
     let d = state
         .with_lib(move |lib| {
@@ -139,5 +140,5 @@ async fn compare(
             Ok(lib.compare(&from.0, &to.0)?)
         })
         .await?;
-    Ok(Json(d))
+    Ok(Json(wire::list(&d)))
 }

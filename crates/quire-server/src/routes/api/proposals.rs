@@ -9,9 +9,10 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use quire_core::{
-    Action, Audience, Comment, Event, Identity, Library, Mergeability, NewProposal, Proposal,
-    ProposalFilter, SectionDiff, SectionId, Status, Verdict,
+    Action, Audience, Identity, Library, Mergeability, NewProposal, Proposal, ProposalFilter,
+    SectionId, Status, Verdict,
 };
+use quire_wire::v1 as wire;
 use serde::{Deserialize, Serialize};
 
 use super::sections::NewComment;
@@ -95,14 +96,14 @@ const DEFAULT_PER_PAGE: usize = 100;
 /// The most `per_page` may ask for.
 const MAX_PER_PAGE: usize = 1000;
 
-/// One proposal in a list.
+/// One proposal in a list (API v1's `ProposalSummary`).
 #[derive(Debug, Serialize)]
 struct ProposalSummary {
     number: u64,
     title: String,
-    author: Identity,
-    status: Status,
-    sections: Vec<SectionId>,
+    author: wire::Identity,
+    status: wire::Status,
+    sections: Vec<String>,
     created: String,
     updated: String,
     /// The latest revision's number.
@@ -114,7 +115,7 @@ struct ProposalSummary {
     /// Whether a maintainer hid it (only maintainers see hidden proposals).
     hidden: bool,
     /// Whether it merges into `main` now (`closed` when it is not open).
-    mergeability: Mergeability,
+    mergeability: wire::Mergeability,
 }
 
 async fn list(
@@ -177,12 +178,12 @@ async fn list(
                     comments: s.comments,
                     hidden: s.hidden,
                     title: s.title.clone(),
-                    author: s.author.clone(),
-                    status: s.status,
-                    sections: s.sections.clone(),
+                    author: (&s.author).into(),
+                    status: s.status.into(),
+                    sections: s.sections.iter().map(|i| i.as_str().to_string()).collect(),
                     created: s.created.clone(),
                     updated: s.updated.clone(),
-                    mergeability: m,
+                    mergeability: (&m).into(),
                 });
             }
             Ok(out)
@@ -220,7 +221,7 @@ async fn propose(
     State(state): State<AppState>,
     Writer(user): Writer,
     ApiJson(req): ApiJson<NewProposalJson>,
-) -> Result<(StatusCode, Json<Proposal>), ApiError> {
+) -> Result<(StatusCode, Json<wire::Proposal>), ApiError> {
     let mut new = NewProposal {
         title: req.title,
         rationale: req.rationale,
@@ -239,22 +240,14 @@ async fn propose(
             Ok(lib.propose(&new)?)
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(p)))
-}
-
-/// A proposal with what the page shows beside it.
-#[derive(Debug, Serialize)]
-struct ProposalDetail {
-    proposal: Proposal,
-    mergeability: Mergeability,
-    history: Vec<Event>,
+    Ok((StatusCode::CREATED, Json((&p).into())))
 }
 
 async fn show(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiPath(n): ApiPath<String>,
-) -> Result<Json<ProposalDetail>, ApiError> {
+) -> Result<Json<wire::ProposalDetail>, ApiError> {
     let n = number(&n)?;
     let audience = caller.audience();
     let d = state
@@ -263,11 +256,7 @@ async fn show(
             let mergeability = lib.mergeability_of(&p)?;
             let mut history = lib.history(n)?;
             audience.scrub_events(&mut history, &p.comments);
-            Ok(ProposalDetail {
-                proposal: p,
-                mergeability,
-                history,
-            })
+            Ok(wire::ProposalDetail::new(&p, &mergeability, &history))
         })
         .await?;
     Ok(Json(d))
@@ -284,7 +273,7 @@ async fn diff(
     caller: ApiCaller,
     ApiPath(n): ApiPath<String>,
     ApiQuery(q): ApiQuery<DiffQuery>,
-) -> Result<Json<Vec<SectionDiff>>, ApiError> {
+) -> Result<Json<Vec<wire::SectionDiff>>, ApiError> {
     let n = number(&n)?;
     let audience = caller.audience();
     let d = state
@@ -293,7 +282,7 @@ async fn diff(
             Ok(lib.proposal_diff(n, q.rev)?)
         })
         .await?;
-    Ok(Json(d))
+    Ok(Json(wire::list(&d)))
 }
 
 async fn comment(
@@ -301,7 +290,7 @@ async fn comment(
     Writer(user): Writer,
     ApiPath(n): ApiPath<String>,
     ApiJson(req): ApiJson<NewComment>,
-) -> Result<(StatusCode, Json<Comment>), ApiError> {
+) -> Result<(StatusCode, Json<wire::Comment>), ApiError> {
     let n = number(&n)?;
     let c = state
         .with_lib(move |lib| {
@@ -309,7 +298,7 @@ async fn comment(
             Ok(lib.comment_proposal(n, &user.identity(), &req.body)?)
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(c)))
+    Ok((StatusCode::CREATED, Json((&c).into())))
 }
 
 #[derive(Debug, Deserialize)]
@@ -328,7 +317,7 @@ async fn revise(
     Writer(user): Writer,
     ApiPath(n): ApiPath<String>,
     ApiJson(req): ApiJson<RevisionJson>,
-) -> Result<Json<Proposal>, ApiError> {
+) -> Result<Json<wire::Proposal>, ApiError> {
     let n = number(&n)?;
     let changes = changes(req.changes)?;
     let p = state
@@ -338,7 +327,7 @@ async fn revise(
             })
         })
         .await?;
-    Ok(Json(p))
+    Ok(Json((&p).into()))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -353,7 +342,7 @@ async fn update(
     Writer(user): Writer,
     ApiPath(n): ApiPath<String>,
     ApiJsonOrEmpty(req): ApiJsonOrEmpty<UpdateJson>,
-) -> Result<Json<Proposal>, ApiError> {
+) -> Result<Json<wire::Proposal>, ApiError> {
     let n = number(&n)?;
     let resolutions = changes(req.resolutions)?;
     let p = state
@@ -363,7 +352,7 @@ async fn update(
             })
         })
         .await?;
-    Ok(Json(p))
+    Ok(Json((&p).into()))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -378,7 +367,7 @@ async fn withdraw(
     Writer(user): Writer,
     ApiPath(n): ApiPath<String>,
     ApiJsonOrEmpty(req): ApiJsonOrEmpty<WithdrawJson>,
-) -> Result<Json<Proposal>, ApiError> {
+) -> Result<Json<wire::Proposal>, ApiError> {
     let n = number(&n)?;
     let p = state
         .with_lib(move |lib| {
@@ -387,7 +376,7 @@ async fn withdraw(
             })
         })
         .await?;
-    Ok(Json(p))
+    Ok(Json((&p).into()))
 }
 
 /// A reviewer's verdict, as the API spells it.
@@ -414,7 +403,7 @@ async fn review(
     Maintainer(user): Maintainer,
     ApiPath(n): ApiPath<String>,
     ApiJson(req): ApiJson<ReviewJson>,
-) -> Result<Json<Proposal>, ApiError> {
+) -> Result<Json<wire::Proposal>, ApiError> {
     let n = number(&n)?;
     let verdict = match req.verdict {
         VerdictJson::Approve => Verdict::Approved,
@@ -435,19 +424,19 @@ async fn review(
             })
         })
         .await?;
-    Ok(Json(p))
+    Ok(Json((&p).into()))
 }
 
 async fn merge(
     State(state): State<AppState>,
     Maintainer(user): Maintainer,
     ApiPath(n): ApiPath<String>,
-) -> Result<Json<Proposal>, ApiError> {
+) -> Result<Json<wire::Proposal>, ApiError> {
     let n = number(&n)?;
     let p = state
         .with_lib(move |lib| act(lib, n, &user, Action::Merge, |who| lib.merge(n, who)))
         .await?;
-    Ok(Json(p))
+    Ok(Json((&p).into()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -461,7 +450,7 @@ async fn reject(
     Maintainer(user): Maintainer,
     ApiPath(n): ApiPath<String>,
     ApiJson(req): ApiJson<RejectJson>,
-) -> Result<Json<Proposal>, ApiError> {
+) -> Result<Json<wire::Proposal>, ApiError> {
     let n = number(&n)?;
     let p = state
         .with_lib(move |lib| {
@@ -470,5 +459,5 @@ async fn reject(
             })
         })
         .await?;
-    Ok(Json(p))
+    Ok(Json((&p).into()))
 }

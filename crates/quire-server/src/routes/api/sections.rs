@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use quire_core::{Comment, CommitId, Section, SectionSummary};
+use quire_wire::v1 as wire;
 use serde::{Deserialize, Serialize};
 
 use super::{ApiJson, ApiPath, ApiQuery, Writer};
@@ -50,9 +50,9 @@ struct Contents {
     #[serde(skip_serializing_if = "Option::is_none")]
     subtitle: Option<String>,
     /// The commit the contents were read at.
-    commit: CommitId,
+    commit: String,
     parts: Vec<PartJson>,
-    sections: Vec<SectionSummary>,
+    sections: Vec<wire::SectionSummary>,
 }
 
 async fn contents(
@@ -70,7 +70,7 @@ async fn contents(
             Ok(Contents {
                 title: manifest.title,
                 subtitle: manifest.subtitle,
-                commit,
+                commit: commit.0,
                 parts: manifest
                     .parts
                     .into_iter()
@@ -79,7 +79,7 @@ async fn contents(
                         title: p.title,
                     })
                     .collect(),
-                sections,
+                sections: wire::list(&sections),
             })
         })
         .await?;
@@ -91,7 +91,7 @@ async fn section(
     caller: ApiCaller,
     ApiPath(id): ApiPath<String>,
     ApiQuery(at): ApiQuery<At>,
-) -> Result<Json<Section>, ApiError> {
+) -> Result<Json<wire::Section>, ApiError> {
     let at = at.spec();
     let audience = caller.audience();
     let s = state
@@ -100,14 +100,14 @@ async fn section(
             Ok(lib.section(&id, &at.0)?)
         })
         .await?;
-    Ok(Json(s))
+    Ok(Json((&s).into()))
 }
 
 async fn comments(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Vec<Comment>>, ApiError> {
+) -> Result<Json<Vec<wire::Comment>>, ApiError> {
     let audience = caller.audience();
     let list = state
         .with_lib(move |lib| {
@@ -117,7 +117,7 @@ async fn comments(
             Ok(list)
         })
         .await?;
-    Ok(Json(list))
+    Ok(Json(wire::list(&list)))
 }
 
 /// A new comment.
@@ -132,10 +132,10 @@ async fn comment_section(
     Writer(user): Writer,
     ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<NewComment>,
-) -> Result<(StatusCode, Json<Comment>), ApiError> {
+) -> Result<(StatusCode, Json<wire::Comment>), ApiError> {
     let who = user.identity();
     let c = state
         .with_lib(move |lib| Ok(lib.comment_section(&id, &who, &req.body)?))
         .await?;
-    Ok((StatusCode::CREATED, Json(c)))
+    Ok((StatusCode::CREATED, Json((&c).into())))
 }
