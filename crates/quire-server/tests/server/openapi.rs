@@ -12,11 +12,11 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
+use crate::support::{Resp, TestApp};
 use axum::http::{Method, StatusCode};
 use quire_server::Role;
 use schema::{Doc, Seen};
 use serde_json::{json, Value};
-use crate::support::{Resp, TestApp};
 
 /// Documented responses (method, path, status) no request here reaches, and why. Keep it
 /// to responses that truly cannot be provoked through the router.
