@@ -314,7 +314,7 @@ fn verify(library: &Path, plan: Option<&Plan>) -> Result<()> {
         "rev-list",
         "--count",
         "--first-parent",
-        "refs/heads/main",
+        quire_core::MAIN_REF,
     ])?;
     let rev_list = t.elapsed();
     let editions = lib.editions()?;

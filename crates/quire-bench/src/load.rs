@@ -367,7 +367,11 @@ async fn open_proposal(addr: SocketAddr, repo: &Path) -> anyhow::Result<u64> {
     let out = Command::new("git")
         .arg("--git-dir")
         .arg(repo)
-        .args(["for-each-ref", "--format=%(refname)", "refs/proposals/"])
+        .args([
+            "for-each-ref",
+            "--format=%(refname)",
+            quire_core::layout::PROPOSALS,
+        ])
         .output()
         .context("running git for-each-ref")?;
     anyhow::ensure!(
@@ -378,8 +382,7 @@ async fn open_proposal(addr: SocketAddr, repo: &Path) -> anyhow::Result<u64> {
     );
     let mut numbers: Vec<u64> = String::from_utf8_lossy(&out.stdout)
         .lines()
-        .filter_map(|l| l.strip_prefix("refs/proposals/")?.strip_suffix("/meta"))
-        .filter_map(|n| n.parse().ok())
+        .filter_map(quire_core::layout::parse_proposal_log_ref)
         .collect();
     numbers.sort_unstable_by(|a, b| b.cmp(a));
     let mut http = http::Client::new(addr);

@@ -9,7 +9,7 @@
 pub const MAIN_REF: &str = "refs/heads/main";
 
 /// The namespace of the proposals' refs.
-const PROPOSALS: &str = "refs/proposals/";
+pub const PROPOSALS: &str = "refs/proposals/";
 /// Every proposal's event log.
 pub(crate) const PROPOSAL_LOGS_GLOB: &str = "refs/proposals/*/meta";
 /// Every ref of every proposal (logs and revisions).
@@ -90,7 +90,7 @@ pub(crate) const REPAIR_CHECKPOINT: &str = "quire-repair";
 /// The manifest, at the root of every commit on `main`.
 pub const MANIFEST_PATH: &str = "resource.toml";
 /// The folder of section files in every commit on `main` and every revision.
-pub(crate) const SECTIONS_DIR: &str = "sections";
+pub const SECTIONS_DIR: &str = "sections";
 
 /// The name of section `id`'s file in the [`SECTIONS_DIR`] folder.
 pub(crate) fn section_file_name(id: &str) -> String {
@@ -109,9 +109,9 @@ pub fn parse_section_path(path: &str) -> Option<&str> {
         .strip_suffix(".md")
 }
 /// The proposal's state, in every commit of its event log.
-pub(crate) const PROPOSAL_FILE: &str = "proposal.json";
+pub const PROPOSAL_FILE: &str = "proposal.json";
 /// A section's comments, in every commit of its comment log.
-pub(crate) const COMMENTS_FILE: &str = "comments.json";
+pub const COMMENTS_FILE: &str = "comments.json";
 
 #[cfg(test)]
 mod tests {

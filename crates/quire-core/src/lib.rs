@@ -26,6 +26,7 @@
 //! [`Library::repair`]; bad input is refused before anything is written.
 
 mod error;
+pub mod events;
 pub mod ids;
 pub mod index;
 mod journal;

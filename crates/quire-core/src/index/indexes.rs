@@ -77,8 +77,9 @@ impl Indexes {
 
     /// The server's background work on the indexes, in one call: a rescan of every
     /// proposal ref if `rescan`, then up to `limit` mergeability checks. Returns how many
-    /// were checked. (The server itself runs the slow parts without the indexes' lock:
-    /// see [`AppState::maintain_indexes_once`].)
+    /// were checked. (A server runs the slow parts without its lock on the
+    /// indexes: [`Indexes::merge_jobs`], then [`MergeJob::run`], then
+    /// [`Indexes::apply_merges`].)
     pub fn maintain(&mut self, lib: &Library, rescan: bool, limit: usize) -> Result<usize> {
         if rescan {
             self.rescan_with(lib, ProposalIndex::list_refs(lib)?)?;

@@ -11,25 +11,7 @@ use crate::error::{Error, Result};
 use crate::ids::Identity;
 use crate::model::{Event, Stored};
 
-/// What one event commit says.
-pub(crate) struct NewEvent {
-    /// The `Event:` trailer: `opened`, `commented`, ...
-    pub kind: &'static str,
-    /// The message's first line.
-    pub subject: String,
-    /// The message body (free text, e.g. the comment).
-    pub body: String,
-    /// Extra trailers after `Event:`.
-    pub trailers: Vec<(&'static str, String)>,
-}
-
-impl NewEvent {
-    pub(crate) fn message(&self) -> String {
-        let mut t: Vec<(&str, String)> = vec![("Event", self.kind.to_string())];
-        t.extend(self.trailers.iter().map(|(k, v)| (*k, v.clone())));
-        git::message(&self.subject, &self.body, &t)
-    }
-}
+pub(crate) use crate::events::EventMessage as NewEvent;
 
 /// The outcome of applying an event to a state.
 pub(crate) enum Apply<T> {

@@ -564,17 +564,11 @@ fn merged_event(
         at: git::rfc3339(git::now()),
         revision,
     });
-    Ok(Some(NewEvent {
-        kind: "merged",
-        subject: format!("Merge proposal {n} into main"),
-        body: String::new(),
-        trailers: vec![
-            ("Proposal", n.to_string()),
-            ("Revision", revision.to_string()),
-            ("Commit", commit.to_string()),
-            ("Status", "merged".into()),
-        ],
-    }))
+    Ok(Some(crate::events::merged(
+        n,
+        revision,
+        &commit.to_string(),
+    )))
 }
 
 /// Reads git's conflict markers (`<<<<<<<`, `=======`, `>>>>>>>`, optional `|||||||`) into

@@ -10,6 +10,7 @@ use git2::Oid;
 use super::eventlog::{Apply, NewEvent};
 use super::{git, id_to_oid, oid_to_id, section_diff, Library};
 use crate::error::{Error, Result};
+use crate::events;
 use crate::ids::{check_body, check_section_text, check_title, Identity, SectionId};
 use crate::layout::{self, ProposalRef, PROPOSAL_FILE};
 use crate::model::{
@@ -99,12 +100,7 @@ impl Library {
         let number = git::retry("allocating a proposal number", || {
             let n = self.highest_proposal_number()? + 1;
             proposal.number = n;
-            let event = NewEvent {
-                kind: "opened",
-                subject: format!("Open proposal {n}: {}", proposal.title),
-                body: proposal.rationale.clone(),
-                trailers: opened_trailers(&proposal),
-            };
+            let event = events::opened(&proposal);
             let commit = self.write_event(PROPOSAL_FILE, &proposal, &event, &req.author, None)?;
             match git::cas(
                 &self.repo,
@@ -387,12 +383,7 @@ impl Library {
                 redacted: None,
             };
             p.comments.push(c.clone());
-            let event = NewEvent {
-                kind: "commented",
-                subject: format!("Comment on proposal {n}"),
-                body: body.clone(),
-                trailers: vec![("Proposal", n.to_string()), ("Comment", c.id.to_string())],
-            };
+            let event = events::commented(n, c.id, &body);
             made = Some(c);
             Ok(Some(event))
         })?;
@@ -418,20 +409,7 @@ impl Library {
                 at: git::rfc3339(git::now()),
                 comment: comment.clone(),
             });
-            let (kind, word) = match verdict {
-                Verdict::Approved => ("approved", "Approve"),
-                Verdict::ChangesRequested => ("changes-requested", "Request changes to"),
-            };
-            Ok(Some(NewEvent {
-                kind,
-                subject: format!("{word} proposal {n}, revision {revision}"),
-                body: comment.clone(),
-                trailers: vec![
-                    ("Proposal", n.to_string()),
-                    ("Revision", revision.to_string()),
-                    ("Verdict", verdict.as_str().replace(' ', "-")),
-                ],
-            }))
+            Ok(Some(events::reviewed(n, revision, verdict, &comment)))
         })
     }
 
@@ -448,9 +426,9 @@ impl Library {
     }
 
     fn close(&self, n: u64, who: &Identity, status: Status, reason: &str) -> Result<Proposal> {
-        let (kind, verb) = match status {
-            Status::Rejected => ("rejected", "Reject"),
-            _ => ("withdrawn", "Withdraw"),
+        let kind = match status {
+            Status::Rejected => "rejected",
+            _ => "withdrawn",
         };
         self.update_proposal(n, who, |p| {
             require_open(p, kind)?;
@@ -460,12 +438,7 @@ impl Library {
                 at: git::rfc3339(git::now()),
                 reason: reason.to_string(),
             });
-            Ok(Some(NewEvent {
-                kind,
-                subject: format!("{verb} proposal {n}"),
-                body: reason.to_string(),
-                trailers: vec![("Proposal", n.to_string()), ("Status", status.to_string())],
-            }))
+            Ok(Some(events::closed(n, status, reason)))
         })
     }
 
@@ -572,9 +545,9 @@ impl Library {
         kind: RevisionKind,
         note: &str,
     ) -> Result<Proposal> {
-        let (event_kind, verb) = match kind {
-            RevisionKind::Updated => ("updated", "Update"),
-            _ => ("revised", "Revise"),
+        let event_kind = match kind {
+            RevisionKind::Updated => "updated",
+            _ => "revised",
         };
         // The revision commit's message holds the title and rationale read when it was
         // made; if a maintainer redacted them meanwhile, the commit must not be used.
@@ -610,19 +583,7 @@ impl Library {
                 redacted: None,
             });
             p.sections = sections.clone();
-            let mut trailers = vec![
-                ("Proposal", n.to_string()),
-                ("Revision", r.to_string()),
-                ("Commit", commit.to_string()),
-                ("Base", base.to_string()),
-            ];
-            trailers.extend(sections.iter().map(|s| ("Section", s.to_string())));
-            Ok(Some(NewEvent {
-                kind: event_kind,
-                subject: format!("{verb} proposal {n} to revision {r}"),
-                body: note.to_string(),
-                trailers,
-            }))
+            Ok(Some(events::revised(p, p.latest())))
         });
         if stale {
             // Only this writer's new commit refers to the redacted text; nothing else can.
@@ -673,16 +634,4 @@ pub(crate) fn require_open(p: &Proposal, action: &'static str) -> Result<()> {
             action,
         })
     }
-}
-
-fn opened_trailers(p: &Proposal) -> Vec<(&'static str, String)> {
-    let rev = p.latest();
-    let mut t = vec![
-        ("Proposal", p.number.to_string()),
-        ("Revision", "1".to_string()),
-        ("Commit", rev.commit.to_string()),
-        ("Base", rev.base.to_string()),
-    ];
-    t.extend(p.sections.iter().map(|s| ("Section", s.to_string())));
-    t
 }
