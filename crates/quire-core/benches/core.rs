@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, Bencher, Criterion};
+use quire_core::layout;
 use quire_core::{Identity, Library, NewProposal, SectionId, Verdict};
 use quire_testkit::{bundled_section, resource_files};
 use tempfile::TempDir;
@@ -297,18 +298,17 @@ fn propose_with_git_cli(dir: &Path, index: &Path, section: &str, text: &str) -> 
     let refs = git(
         dir,
         None,
-        &["for-each-ref", "--format=%(refname)", "refs/proposals/"],
+        &["for-each-ref", "--format=%(refname)", layout::PROPOSALS],
         None,
     );
     let n = refs
         .lines()
-        .filter_map(|r| r.strip_prefix("refs/proposals/")?.strip_suffix("/meta"))
-        .filter_map(|n| n.parse::<u64>().ok())
+        .filter_map(layout::parse_proposal_log_ref)
         .max()
         .unwrap_or(0)
         + 1;
     // 2. The base: main.
-    let base = git(dir, None, &["rev-parse", "refs/heads/main"], None);
+    let base = git(dir, None, &["rev-parse", layout::MAIN_REF], None);
     // 3-7. The revision commit: base's tree with one file replaced.
     let blob = git(
         dir,
@@ -363,18 +363,18 @@ fn propose_with_git_cli(dir: &Path, index: &Path, section: &str, text: &str) -> 
     git(
         dir,
         None,
-        &[
-            "update-ref",
-            &format!("refs/proposals/{n}/meta"),
-            &meta,
-            ZERO,
-        ],
+        &["update-ref", &layout::proposal_log_ref(n), &meta, ZERO],
         None,
     );
     git(
         dir,
         None,
-        &["update-ref", &format!("refs/proposals/{n}/1"), &rev, ZERO],
+        &[
+            "update-ref",
+            &layout::proposal_revision_ref(n, 1),
+            &rev,
+            ZERO,
+        ],
         None,
     );
     n
