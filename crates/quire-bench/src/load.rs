@@ -300,7 +300,7 @@ fn measure_url(
         got.status == 200,
         "GET {url} from quire: {} {}",
         got.status,
-        got.snippet()
+        got.message()
     );
     let content_type = got
         .content_type
@@ -353,7 +353,7 @@ async fn wait_for_200(addr: SocketAddr, path: &str) -> anyhow::Result<Instant> {
     while Instant::now() < deadline {
         match http::Client::new(addr).get(path).await {
             Ok(r) if r.status == 200 => return Ok(Instant::now()),
-            Ok(r) => last = format!("{} {}", r.status, r.snippet()),
+            Ok(r) => last = format!("{} {}", r.status, r.message()),
             Err(e) => last = format!("{e:#}"),
         }
         tokio::time::sleep(Duration::from_millis(5)).await;

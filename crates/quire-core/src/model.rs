@@ -145,9 +145,55 @@ pub struct Proposal {
 }
 
 impl Proposal {
+    /// The format version this code writes in `proposal.json`.
+    pub const VERSION: u32 = 1;
+
+    /// A proposal as it is opened: its first revision, no reviews or comments yet, created
+    /// and updated when that revision was made. The number is the caller's: the library
+    /// allocates it as it writes the record.
+    pub fn opened(
+        number: u64,
+        title: String,
+        rationale: String,
+        sections: Vec<SectionId>,
+        first: Revision,
+    ) -> Proposal {
+        Proposal {
+            version: Proposal::VERSION,
+            number,
+            title,
+            author: first.author.clone(),
+            rationale,
+            sections,
+            status: Status::Open,
+            created: first.at.clone(),
+            updated: first.at.clone(),
+            revisions: Revisions::new(first),
+            reviews: Vec::new(),
+            comments: Vec::new(),
+            merged: None,
+            closed: None,
+            hidden: None,
+            title_redacted: None,
+            rationale_redacted: None,
+        }
+    }
+
     /// The latest revision.
     pub fn latest(&self) -> &Revision {
         self.revisions.latest()
+    }
+
+    /// Revision `number`, or the latest where `None`; an error naming both numbers where
+    /// the proposal has no such revision.
+    pub fn revision_or_latest(&self, number: Option<u32>) -> crate::Result<&Revision> {
+        match number {
+            Some(r) => self.revision(r).ok_or(crate::Error::UnknownRevision {
+                number: self.number,
+                revision: r,
+            }),
+            None => Ok(self.latest()),
+        }
     }
 
     /// A revision by number.
@@ -489,6 +535,20 @@ pub struct SectionComments {
     pub section: SectionId,
     /// Oldest first.
     pub comments: Vec<Comment>,
+}
+
+impl SectionComments {
+    /// The format version this code writes in `comments.json`.
+    pub const VERSION: u32 = 1;
+
+    /// A section's comments before the first one is made.
+    pub fn empty(section: SectionId) -> SectionComments {
+        SectionComments {
+            version: SectionComments::VERSION,
+            section,
+            comments: Vec::new(),
+        }
+    }
 }
 
 impl Stored for SectionComments {

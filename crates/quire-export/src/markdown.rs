@@ -81,6 +81,12 @@ fn section_link(data: &EditionData, id: &quire_core::SectionId) -> String {
     }
 }
 
+/// The sections a proposal changed, as a comma-separated list of links.
+fn section_links(data: &EditionData, ids: &[quire_core::SectionId]) -> String {
+    let links: Vec<String> = ids.iter().map(|id| section_link(data, id)).collect();
+    links.join(", ")
+}
+
 /// `changes.md`: the merged proposals and each changed section's word diff, with
 /// `{+inserted+}` and `[-deleted-]` marks as in `git diff --word-diff=plain`.
 pub(crate) fn changes(data: &EditionData) -> String {
@@ -106,19 +112,13 @@ pub(crate) fn changes(data: &EditionData) -> String {
         b.push_str("No proposals were merged for this edition.\n");
     }
     for c in &data.changes {
-        let sections: Vec<String> = c
-            .entry
-            .sections
-            .iter()
-            .map(|id| section_link(data, id))
-            .collect();
         let _ = writeln!(
             b,
             "- #{} {} — proposed by {}. Sections: {}.",
             c.entry.proposal,
             c.title,
             c.entry.author.name,
-            sections.join(", ")
+            section_links(data, &c.entry.sections)
         );
     }
     if data.previous.is_none() {
@@ -160,18 +160,12 @@ pub(crate) fn contributors(data: &EditionData) -> String {
     for p in people {
         let _ = writeln!(b, "- **{}**", p.name);
         for c in &p.proposals {
-            let sections: Vec<String> = c
-                .entry
-                .sections
-                .iter()
-                .map(|id| section_link(data, id))
-                .collect();
             let _ = writeln!(
                 b,
                 "  - #{} {}. Sections: {}.",
                 c.entry.proposal,
                 c.title,
-                sections.join(", ")
+                section_links(data, &c.entry.sections)
             );
         }
     }

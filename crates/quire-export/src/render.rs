@@ -132,14 +132,7 @@ pub fn render_section(markdown: &str, prefix: &str) -> RenderedSection {
         if numbered(b.kind) {
             n += 1;
             used.insert(format!("{prefix}p-{n}"));
-            let base = format!("{prefix}{}", content_anchor(&b.text));
-            let mut id = base.clone();
-            let mut k = 1;
-            while used.contains(&id) {
-                k += 1;
-                id = format!("{base}-{k}");
-            }
-            used.insert(id.clone());
+            let id = unique_id(&mut used, format!("{prefix}{}", content_anchor(&b.text)));
             contents.push(id);
         }
     }
@@ -150,14 +143,7 @@ pub fn render_section(markdown: &str, prefix: &str) -> RenderedSection {
         let (kind, rendered) = (r.block.kind, r.html.as_str());
         if kind == BlockKind::Heading {
             let text = quire_core::prose::plain_text(&r.block.text);
-            let base = format!("{prefix}{}", slug(&text));
-            let mut id = base.clone();
-            let mut k = 1;
-            while used.contains(&id) {
-                k += 1;
-                id = format!("{base}-{k}");
-            }
-            used.insert(id.clone());
+            let id = unique_id(&mut used, format!("{prefix}{}", slug(&text)));
             pieces.push((kind, with_id(rendered, &id, "")));
             anchors.push(Anchor {
                 id,
@@ -197,6 +183,18 @@ pub fn render_section(markdown: &str, prefix: &str) -> RenderedSection {
     }
     let html = safe::join_blocks(pieces.iter().map(|(k, h)| (*k, h.as_str())));
     RenderedSection { html, anchors }
+}
+
+/// `base`, or `base-2`, `base-3`, ... where taken; the id returned is taken from then on.
+fn unique_id(used: &mut HashSet<String>, base: String) -> String {
+    let mut id = base.clone();
+    let mut k = 1;
+    while used.contains(&id) {
+        k += 1;
+        id = format!("{base}-{k}");
+    }
+    used.insert(id.clone());
+    id
 }
 
 fn numbered(kind: BlockKind) -> bool {

@@ -4,17 +4,26 @@
 //! exported pages' fragments) escapes its text here; askama templates escape with
 //! askama's own HTML escaper, which follows the same rules.
 
+/// The entity for each character markup reserves; `'` is `apos`, which HTML and XML
+/// spell differently.
+fn entity(c: char, apos: &'static str) -> Option<&'static str> {
+    match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '"' => Some("&quot;"),
+        '\'' => Some(apos),
+        _ => None,
+    }
+}
+
 /// Appends `text` escaped for HTML element content and attribute values (`& < > " '`).
 /// The one HTML escaper of Quire: the server and the exporters use it too.
 pub fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+        match entity(c, "&#39;") {
+            Some(e) => out.push_str(e),
+            None => out.push(c),
         }
     }
 }
@@ -33,16 +42,14 @@ pub fn escape_html(text: &str) -> String {
 pub fn escape_xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 => {}
-            '\u{FFFE}' | '\u{FFFF}' => {}
-            c => out.push(c),
+        let allowed = !matches!(c, '\u{FFFE}' | '\u{FFFF}')
+            && (c as u32 >= 0x20 || matches!(c, '\t' | '\n' | '\r'));
+        if !allowed {
+            continue;
+        }
+        match entity(c, "&apos;") {
+            Some(e) => out.push_str(e),
+            None => out.push(c),
         }
     }
     out

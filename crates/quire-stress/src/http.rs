@@ -11,8 +11,8 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper::Method;
 use hyper_util::rt::TokioIo;
 
-/// Longest a request may take: the library retries a lost race for up to 20 s.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Longest a request may take by default: the library retries a lost race for up to 20 s.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Where the server listens now; `None` while it is down.
 #[derive(Clone, Default)]
@@ -39,6 +39,8 @@ impl ServerAddr {
 #[derive(Debug)]
 pub struct Response {
     pub status: u16,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
     pub body: Bytes,
     pub set_cookies: Vec<String>,
 }
@@ -71,9 +73,21 @@ pub enum Transport {
     Unavailable,
     /// The connection broke mid-request.
     Broken(String),
-    /// No answer within `REQUEST_TIMEOUT`.
+    /// No answer within the client's timeout.
     Timeout,
 }
+
+impl std::fmt::Display for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Transport::Unavailable => f.write_str("the server is not listening"),
+            Transport::Broken(e) => write!(f, "the connection broke: {e}"),
+            Transport::Timeout => f.write_str("no answer in time"),
+        }
+    }
+}
+
+impl std::error::Error for Transport {}
 
 impl Transport {
     /// A short name for the error table.
@@ -90,11 +104,26 @@ impl Transport {
 pub struct Client {
     server: ServerAddr,
     conn: Option<(SocketAddr, SendRequest<Full<Bytes>>)>,
+    timeout: Duration,
 }
 
 impl Client {
     pub fn new(server: ServerAddr) -> Client {
-        Client { server, conn: None }
+        Client {
+            server,
+            conn: None,
+            timeout: REQUEST_TIMEOUT,
+        }
+    }
+
+    /// The same client with another limit on how long a request may take.
+    pub fn with_timeout(self, timeout: Duration) -> Client {
+        Client { timeout, ..self }
+    }
+
+    /// How long a request may take.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     async fn connection(&mut self) -> Result<&mut SendRequest<Full<Bytes>>, Transport> {
@@ -129,11 +158,8 @@ impl Client {
         headers: &[(&str, &str)],
         body: Option<(&str, Vec<u8>)>,
     ) -> Result<Response, Transport> {
-        let result = tokio::time::timeout(
-            REQUEST_TIMEOUT,
-            self.send_inner(method, path, headers, body),
-        )
-        .await;
+        let result =
+            tokio::time::timeout(self.timeout, self.send_inner(method, path, headers, body)).await;
         match result {
             Ok(Ok(r)) => Ok(r),
             Ok(Err(e)) => {
@@ -177,6 +203,11 @@ impl Client {
             .await
             .map_err(|e| Transport::Broken(e.to_string()))?;
         let status = res.status().as_u16();
+        let content_type = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let set_cookies = res
             .headers()
             .get_all("set-cookie")
@@ -191,6 +222,7 @@ impl Client {
             .to_bytes();
         Ok(Response {
             status,
+            content_type,
             body,
             set_cookies,
         })
@@ -208,19 +240,25 @@ impl Client {
         token: Option<&str>,
         body: &serde_json::Value,
     ) -> Result<Response, Transport> {
+        let bytes = serde_json::to_vec(body).expect("JSON values serialise");
+        self.send_as(Method::POST, path, token, Some(("application/json", bytes)))
+            .await
+    }
+
+    /// Sends one request with a bearer token where there is one.
+    pub async fn send_as(
+        &mut self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<Response, Transport> {
         let auth = token.map(|t| format!("Bearer {t}"));
         let headers: Vec<(&str, &str)> = auth
             .as_deref()
             .map(|a| vec![("authorization", a)])
             .unwrap_or_default();
-        let bytes = serde_json::to_vec(body).expect("JSON values serialise");
-        self.send(
-            Method::POST,
-            path,
-            &headers,
-            Some(("application/json", bytes)),
-        )
-        .await
+        self.send(method, path, &headers, body).await
     }
 }
 

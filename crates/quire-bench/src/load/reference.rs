@@ -4,11 +4,11 @@
 use std::net::SocketAddr;
 
 use anyhow::Context as _;
+use axum::body::Bytes;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderValue;
 use axum::routing::get;
 use axum::Router;
-use hyper::body::Bytes;
 use tokio::sync::oneshot;
 
 /// A running reference server.

@@ -48,7 +48,7 @@ pub async fn token(addr: SocketAddr, email: &str, password: &str) -> anyhow::Res
         r.status == 201,
         "POST /api/v1/tokens: {} {}",
         r.status,
-        r.snippet()
+        r.message()
     );
     r.json()["token"]
         .as_str()
@@ -90,15 +90,7 @@ async fn sections(addr: SocketAddr) -> anyhow::Result<(String, Vec<SectionText>)
             .as_str()
             .with_context(|| format!("GET /api/v1/sections/{id}: no text"))?
             .to_string();
-        let lines: Vec<usize> = text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| {
-                let t = l.trim();
-                !t.is_empty() && !t.starts_with('#') && !t.starts_with('|') && !t.starts_with("```")
-            })
-            .map(|(i, _)| i)
-            .collect();
+        let lines = quire_stress::load::paragraph_lines(&text);
         if !lines.is_empty() {
             out.push(SectionText { id, text, lines });
         }
@@ -173,7 +165,7 @@ pub async fn measure(
                     }
                     Ok(r) => {
                         *errors
-                            .entry(format!("{} {}", r.status, r.snippet()))
+                            .entry(format!("{} {}", r.status, r.message()))
                             .or_default() += 1
                     }
                     Err(e) => *errors.entry(format!("{e:#}")).or_default() += 1,

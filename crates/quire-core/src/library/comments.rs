@@ -22,11 +22,7 @@ impl Library {
             COMMENTS_FILE,
             who,
             |state: Option<SectionComments>| {
-                let mut s = state.unwrap_or(SectionComments {
-                    version: 1,
-                    section: id.clone(),
-                    comments: Vec::new(),
-                });
+                let mut s = state.unwrap_or_else(|| SectionComments::empty(id.clone()));
                 let c = Comment {
                     id: s.comments.last().map_or(1, |c| c.id + 1),
                     author: who.clone(),

@@ -87,12 +87,7 @@ impl Library {
             path: path.to_path_buf(),
             source: std::io::Error::other(e.message().to_string()),
         })?;
-        let lib = Library {
-            repo,
-            path: path.to_path_buf(),
-            toc: Default::default(),
-            manifest: Default::default(),
-        };
+        let lib = Library::over(repo, path);
         let tree = lib.build_tree(&manifest_text, &sections)?;
         let at = git::now();
         let sig = git::signature(who, at)?;
@@ -115,6 +110,16 @@ impl Library {
         }
     }
 
+    /// The library over an opened repository, its caches empty.
+    fn over(repo: Repository, path: &Path) -> Library {
+        Library {
+            repo,
+            path: path.to_path_buf(),
+            toc: Default::default(),
+            manifest: Default::default(),
+        }
+    }
+
     /// Opens an existing library (bare or not) and completes any write that a crash
     /// interrupted since the last pass (see [`Library::repair_recent`]).
     pub fn open(path: &Path) -> Result<Library> {
@@ -129,12 +134,7 @@ impl Library {
             path: path.to_path_buf(),
             reason: e.message().to_string(),
         })?;
-        let lib = Library {
-            repo,
-            path: path.to_path_buf(),
-            toc: Default::default(),
-            manifest: Default::default(),
-        };
+        let lib = Library::over(repo, path);
         let main = git::ref_target(&lib.repo, MAIN_REF)?.ok_or_else(|| Error::NoLibrary {
             path: path.to_path_buf(),
             reason: "it has no main branch".into(),

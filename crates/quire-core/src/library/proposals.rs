@@ -14,12 +14,9 @@ use crate::events;
 use crate::ids::{check_body, check_section_text, check_title, Identity, SectionId};
 use crate::layout::{self, ProposalRef, PROPOSAL_FILE};
 use crate::model::{
-    CloseInfo, Comment, Event, Proposal, Review, Revision, RevisionKind, Revisions, SectionDiff,
-    Status, Verdict,
+    CloseInfo, Comment, Event, Proposal, Review, Revision, RevisionKind, SectionDiff, Status,
+    Verdict,
 };
-
-/// The version written in `proposal.json`.
-pub(crate) const PROPOSAL_VERSION: u32 = 1;
 
 /// Section ids with their full texts.
 type SectionTexts = Vec<(SectionId, String)>;
@@ -68,35 +65,17 @@ impl Library {
         let (changes, sections) = self.check_changes(base, &req.changes)?;
         let at = git::now();
         let rev_commit = self.write_revision(base, &changes, &req.author, &title, &rationale)?;
-        let stamp = git::rfc3339(at);
-        let mut proposal = Proposal {
-            version: PROPOSAL_VERSION,
-            number: 0,
-            title,
+        let first = Revision {
+            number: 1,
+            commit: oid_to_id(rev_commit),
+            base: oid_to_id(base),
             author: req.author.clone(),
-            rationale,
-            sections,
-            status: Status::Open,
-            created: stamp.clone(),
-            updated: stamp.clone(),
-            revisions: Revisions::new(Revision {
-                number: 1,
-                commit: oid_to_id(rev_commit),
-                base: oid_to_id(base),
-                author: req.author.clone(),
-                at: stamp,
-                note: String::new(),
-                kind: RevisionKind::Opened,
-                redacted: None,
-            }),
-            reviews: Vec::new(),
-            comments: Vec::new(),
-            merged: None,
-            closed: None,
-            hidden: None,
-            title_redacted: None,
-            rationale_redacted: None,
+            at: git::rfc3339(at),
+            note: String::new(),
+            kind: RevisionKind::Opened,
+            redacted: None,
         };
+        let mut proposal = Proposal::opened(0, title, rationale, sections, first);
         let number = git::retry("allocating a proposal number", || {
             let n = self.highest_proposal_number()? + 1;
             proposal.number = n;
@@ -319,13 +298,7 @@ impl Library {
     /// The word diff of a revision (default: the latest) against its base, per section.
     pub fn proposal_diff(&self, n: u64, revision: Option<u32>) -> Result<Vec<SectionDiff>> {
         let p = self.proposal(n)?;
-        let rev = match revision {
-            Some(r) => p.revision(r).ok_or(Error::UnknownRevision {
-                number: n,
-                revision: r,
-            })?,
-            None => p.latest(),
-        };
+        let rev = p.revision_or_latest(revision)?;
         let base = id_to_oid(&rev.base)?;
         let commit = id_to_oid(&rev.commit)?;
         // The sections this revision changes, from the revision itself (not from the
@@ -358,13 +331,7 @@ impl Library {
         revision: Option<u32>,
     ) -> Result<String> {
         let p = self.proposal(n)?;
-        let rev = match revision {
-            Some(r) => p.revision(r).ok_or(Error::UnknownRevision {
-                number: n,
-                revision: r,
-            })?,
-            None => p.latest(),
-        };
+        let rev = p.revision_or_latest(revision)?;
         self.section_text_at(id_to_oid(&rev.commit)?, section)
     }
 

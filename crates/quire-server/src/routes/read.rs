@@ -15,12 +15,14 @@
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Mutex;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use quire_core::EditionSlug;
+use tower::ServiceExt as _;
+use tower_http::services::ServeFile;
 
 use crate::{AppError, AppState};
 
@@ -99,13 +101,15 @@ async fn edition_no_slash(Path(slug): Path<String>) -> Result<Response, AppError
 async fn edition_index(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    req: Request,
 ) -> Result<Response, AppError> {
-    serve(state, slug, "index.html".into()).await
+    serve(state, slug, "index.html".into(), req).await
 }
 
 async fn edition_file(
     State(state): State<AppState>,
     Path((slug, path)): Path<(String, String)>,
+    req: Request,
 ) -> Result<Response, AppError> {
     let rel = check_path(&path).ok_or(AppError::NotFound)?;
     let rel = if rel.is_empty() || rel.ends_with('/') {
@@ -113,7 +117,7 @@ async fn edition_file(
     } else {
         rel
     };
-    serve(state, slug, rel).await
+    serve(state, slug, rel, req).await
 }
 
 /// A relative path made only of plain names (letters, digits, `-`, `_`, `.`, none starting
@@ -151,27 +155,53 @@ fn content_type(rel: &str) -> Option<&'static str> {
     })
 }
 
-async fn serve(state: AppState, slug: String, rel: String) -> Result<Response, AppError> {
+/// Serves file `rel` of the edition's export, generating the export first where it is
+/// missing or stale. The file itself is served by tower-http's `ServeFile`, which answers
+/// `HEAD`, conditional requests (`If-Modified-Since`, 304) and ranges; the content type is
+/// ours, as only the site's HTML, CSS and scripts are served at all.
+async fn serve(
+    state: AppState,
+    slug: String,
+    rel: String,
+    req: Request,
+) -> Result<Response, AppError> {
     // `main` and `draft` are not edition slugs: only published editions are served.
     let slug = EditionSlug::new(&slug).map_err(|_| AppError::NotFound)?;
     let ctype = content_type(&rel).ok_or(AppError::NotFound)?;
     let dir = exports_dir(&state).join(slug.as_str());
-    let bytes = state
+    let file = state
         .with_lib(move |lib| {
             ensure_export(lib, &slug, &dir)?;
             let file = dir.join(&rel);
-            std::fs::read(&file).map_err(|e| not_found(&file, &e))
+            // `ServeFile` would open a folder as if it were a file.
+            match std::fs::metadata(&file) {
+                Ok(m) if m.is_file() => Ok(file),
+                Ok(_) => Err(AppError::NotFound),
+                Err(e) => Err(not_found(&file, &e)),
+            }
         })
         .await?;
-    Ok((
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, ctype),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
-        bytes,
-    )
-        .into_response())
+    let res = match ServeFile::new(&file).oneshot(req).await {
+        Ok(res) => res,
+        Err(never) => match never {},
+    };
+    // `ServeFile` answers an I/O error it did not expect with an empty 500; as for every
+    // error reading a file of an export, the reader gets a 404 and the log says why.
+    if res.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::warn!(file = %file.display(), "reading a file of an export failed");
+        return Err(AppError::NotFound);
+    }
+    if res.status() == StatusCode::NOT_FOUND {
+        return Err(AppError::NotFound);
+    }
+    let mut res = res.map(axum::body::Body::new);
+    let headers = res.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    Ok(res)
 }
 
 /// Every error reading a file of an export is a 404: a path that names no file (a file

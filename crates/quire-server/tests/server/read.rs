@@ -107,6 +107,54 @@ async fn every_edition_is_served_at_its_own_url_and_latest_redirects_to_the_newe
 }
 
 #[tokio::test]
+async fn exported_files_answer_head_and_conditional_requests() {
+    let t = TestApp::new();
+    t.lib()
+        .publish("2027.1", "Spring edition", "", &maintainer())
+        .unwrap();
+    let r = t.get("/read/2027.1/site.css", None).await;
+    r.assert_status(StatusCode::OK);
+    let modified = header_of(&r, header::LAST_MODIFIED).to_string();
+    assert!(!modified.is_empty(), "no Last-Modified: {:?}", r.headers);
+    let length: usize = header_of(&r, header::CONTENT_LENGTH).parse().unwrap();
+    assert_eq!(length, r.body.len());
+
+    // A browser that holds the file asks again and gets 304 with no body.
+    let req = axum::http::Request::builder()
+        .uri("/read/2027.1/site.css")
+        .header(header::IF_MODIFIED_SINCE, &modified)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let r = t.send(req).await;
+    r.assert_status(StatusCode::NOT_MODIFIED);
+    assert!(r.body.is_empty());
+
+    // HEAD: the headers of GET, no body.
+    let req = axum::http::Request::builder()
+        .method("HEAD")
+        .uri("/read/2027.1/index.html")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let r = t.send(req).await;
+    r.assert_status(StatusCode::OK);
+    assert_eq!(
+        header_of(&r, header::CONTENT_TYPE),
+        "text/html; charset=utf-8"
+    );
+    assert!(r.body.is_empty());
+
+    // A part of a file (resumed downloads).
+    let req = axum::http::Request::builder()
+        .uri("/read/2027.1/site.css")
+        .header(header::RANGE, "bytes=0-9")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let r = t.send(req).await;
+    r.assert_status(StatusCode::PARTIAL_CONTENT);
+    assert_eq!(r.body.len(), 10);
+}
+
+#[tokio::test]
 async fn the_read_policy_allows_own_scripts_only_there() {
     let t = TestApp::new();
     t.lib()

@@ -129,34 +129,45 @@ pub(super) struct ReasonForm {
     reason: String,
 }
 
+/// How a proposal is closed without merging: a maintainer rejects it (a reason is
+/// required), or its author withdraws it (a reason is optional).
+#[derive(Clone, Copy)]
+enum Closing {
+    Reject,
+    Withdraw,
+}
+
+impl Closing {
+    /// The form field the reason is typed in, where an error is shown.
+    fn field(self) -> &'static str {
+        match self {
+            Closing::Reject => "reject-reason",
+            Closing::Withdraw => "withdraw-reason",
+        }
+    }
+
+    /// The proposal page again with the reason as typed, after a refusal.
+    fn drafts(self, reason: String) -> Drafts {
+        match self {
+            Closing::Reject => Drafts {
+                reject: reason,
+                ..Drafts::default()
+            },
+            Closing::Withdraw => Drafts {
+                withdraw: reason,
+                ..Drafts::default()
+            },
+        }
+    }
+}
+
 pub(super) async fn reject(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(n): Path<String>,
     CsrfForm(form): CsrfForm<ReasonForm>,
 ) -> Result<Response, AppError> {
-    let n = number(&n)?;
-    viewer.require_maintainer()?;
-    let user = poster(&state, &viewer)?;
-    if form.reason.trim().is_empty() {
-        let e = AppError::BadRequest("enter the reason for rejecting this proposal".into());
-        return refused(&state, &viewer, n, e, "reject-reason", Drafts::default()).await;
-    }
-    let reason = form.reason.clone();
-    let done = write(&state, &user, n, Action::Reject, move |lib, _, who| {
-        lib.reject(n, who, &reason)
-    })
-    .await;
-    match done {
-        Ok(_) => Ok(see_other(&format!("/proposals/{n}"))),
-        Err(e) => {
-            let drafts = Drafts {
-                reject: form.reason,
-                ..Drafts::default()
-            };
-            refused(&state, &viewer, n, e, "reject-reason", drafts).await
-        }
-    }
+    close(state, viewer, n, form.reason, Closing::Reject).await
 }
 
 pub(super) async fn withdraw(
@@ -165,21 +176,37 @@ pub(super) async fn withdraw(
     Path(n): Path<String>,
     CsrfForm(form): CsrfForm<ReasonForm>,
 ) -> Result<Response, AppError> {
+    close(state, viewer, n, form.reason, Closing::Withdraw).await
+}
+
+async fn close(
+    state: AppState,
+    viewer: Viewer,
+    n: String,
+    reason: String,
+    how: Closing,
+) -> Result<Response, AppError> {
     let n = number(&n)?;
+    if let Closing::Reject = how {
+        viewer.require_maintainer()?;
+    }
     let user = poster(&state, &viewer)?;
-    let reason = form.reason.clone();
-    let done = write(&state, &user, n, Action::Edit, move |lib, _, who| {
-        lib.withdraw(n, who, &reason)
+    if matches!(how, Closing::Reject) && reason.trim().is_empty() {
+        let e = AppError::BadRequest("enter the reason for rejecting this proposal".into());
+        return refused(&state, &viewer, n, e, how.field(), Drafts::default()).await;
+    }
+    let typed = reason.clone();
+    let action = match how {
+        Closing::Reject => Action::Reject,
+        Closing::Withdraw => Action::Edit,
+    };
+    let done = write(&state, &user, n, action, move |lib, _, who| match how {
+        Closing::Reject => lib.reject(n, who, &reason),
+        Closing::Withdraw => lib.withdraw(n, who, &reason),
     })
     .await;
     match done {
         Ok(_) => Ok(see_other(&format!("/proposals/{n}"))),
-        Err(e) => {
-            let drafts = Drafts {
-                withdraw: form.reason,
-                ..Drafts::default()
-            };
-            refused(&state, &viewer, n, e, "withdraw-reason", drafts).await
-        }
+        Err(e) => refused(&state, &viewer, n, e, how.field(), how.drafts(typed)).await,
     }
 }
